@@ -1,0 +1,197 @@
+/**
+ * Parses and validates the JSON job spec (the same object for the CLI, the HTTP body and stored
+ * job files) into a {@link JobSpec}. Problems with the JSON's shape are SettingsError("spec").
+ *
+ * @module
+ */
+import { SettingsError } from "../errors.ts";
+import { joinLocation } from "../storage/location.ts";
+import type { BackupInitializer, JobSpec, VarsToWarmStart, VocabInfo } from "./types.ts";
+
+const TOP_LEVEL_FIELDS = new Set([
+  "ckpt_to_initialize_from",
+  "new_checkpoint",
+  "output",
+  "vars_to_warm_start",
+  "var_name_to_vocab_info",
+  "var_name_to_prev_var_name",
+  "trainable_variables",
+]);
+
+const VOCAB_FIELDS = new Set([
+  "new_vocab",
+  "new_vocab_size",
+  "num_oov_buckets",
+  "old_vocab",
+  "old_vocab_size",
+  "backup_initializer",
+  "axis",
+]);
+
+/** Options for {@link parseJobSpec}. */
+export interface ParseOptions {
+  /** Relative locations are resolved against this directory (the spec file's own directory). */
+  baseDir?: string;
+}
+
+function fail(field: string, reason: string): never {
+  throw new SettingsError(`Invalid job spec: ${field}: ${reason}`, { field, kind: "spec" });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function requireString(obj: Record<string, unknown>, field: string, path: string): string {
+  const value = obj[field];
+  if (typeof value !== "string") fail(path, `expected a string, got ${describe(value)}`);
+  return value;
+}
+
+function requireInteger(
+  obj: Record<string, unknown>,
+  field: string,
+  path: string,
+  fallback?: number,
+): number {
+  const value = obj[field];
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    fail(path, `expected an integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing (the field is required)";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function checkKnownFields(obj: Record<string, unknown>, known: Set<string>, path: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.has(key)) {
+      fail(path === "" ? key : `${path}.${key}`, `unknown field (expected one of ${[...known]})`);
+    }
+  }
+}
+
+function parseVarsToWarmStart(value: unknown): VarsToWarmStart {
+  if (value === undefined) return { kind: "regex", pattern: ".*" };
+  if (value === null) return { kind: "none" };
+  if (typeof value === "string") return { kind: "regex", pattern: value };
+  if (Array.isArray(value)) {
+    if (!value.every((v) => typeof v === "string")) {
+      const types = value.map((v) => (v === null ? "null" : typeof v));
+      throw new SettingsError(
+        "If `vars_to_warm_start` is a list, it must be all `Variable` or all `str`.  " +
+          `Given types are [${types.join(", ")}]`,
+        { field: "vars_to_warm_start", kind: "spec" },
+      );
+    }
+    return { kind: "regex_list", patterns: value as string[] };
+  }
+  if (isRecord(value)) {
+    checkKnownFields(value, new Set(["variables"]), "vars_to_warm_start");
+    const names = value.variables;
+    if (!Array.isArray(names) || !names.every((v) => typeof v === "string")) {
+      fail("vars_to_warm_start.variables", "expected a list of variable names");
+    }
+    return { kind: "variables", names: names as string[] };
+  }
+  fail(
+    "vars_to_warm_start",
+    'expected a regex string, a list of regex strings, {"variables": [names]} or null',
+  );
+}
+
+function parseBackup(value: unknown, path: string): BackupInitializer {
+  if (value === undefined || value === null || value === "zeros") return "zeros";
+  if (value === "new") return "new";
+  if (isRecord(value)) {
+    checkKnownFields(value, new Set(["constant"]), path);
+    const c = value.constant;
+    if (typeof c === "number" && Number.isFinite(c)) return { constant: c };
+  }
+  fail(path, `expected "zeros", "new" or {"constant": <number>}, got ${describe(value)}`);
+}
+
+function parseVocabInfo(value: unknown, path: string, resolve: (l: string) => string): VocabInfo {
+  if (!isRecord(value)) fail(path, `expected an object, got ${describe(value)}`);
+  checkKnownFields(value, VOCAB_FIELDS, path);
+  const axis = requireInteger(value, "axis", `${path}.axis`, 0);
+  if (axis !== 0 && axis !== 1) {
+    throw new SettingsError(
+      `The only supported values for the axis argument are 0 and 1.  Provided axis: ${axis}`,
+      { field: `${path}.axis`, kind: "spec" },
+    );
+  }
+  return {
+    newVocab: resolve(requireString(value, "new_vocab", `${path}.new_vocab`)),
+    newVocabSize: requireInteger(value, "new_vocab_size", `${path}.new_vocab_size`),
+    numOovBuckets: requireInteger(value, "num_oov_buckets", `${path}.num_oov_buckets`),
+    oldVocab: resolve(requireString(value, "old_vocab", `${path}.old_vocab`)),
+    oldVocabSize: requireInteger(value, "old_vocab_size", `${path}.old_vocab_size`, -1),
+    backupInitializer: parseBackup(value.backup_initializer, `${path}.backup_initializer`),
+    axis,
+  };
+}
+
+/**
+ * Validates a parsed JSON value as a job spec.
+ *
+ * @param json the JSON value (already parsed)
+ * @param options `baseDir` to resolve relative locations against
+ * @returns the spec with every location resolved
+ * @throws SettingsError (kind "spec") naming the field and the reason
+ */
+export function parseJobSpec(json: unknown, options: ParseOptions = {}): JobSpec {
+  if (!isRecord(json)) fail("(root)", `expected a JSON object, got ${describe(json)}`);
+  checkKnownFields(json, TOP_LEVEL_FIELDS, "");
+  const resolve = (location: string) => {
+    if (location === "") return location;
+    return options.baseDir === undefined ? location : joinLocation(options.baseDir, location);
+  };
+  const location = (field: string) => {
+    const value = requireString(json, field, field);
+    if (value === "") fail(field, "must not be empty");
+    return resolve(value);
+  };
+
+  const vocabRaw = json.var_name_to_vocab_info ?? {};
+  if (!isRecord(vocabRaw)) fail("var_name_to_vocab_info", "expected an object {name: VocabInfo}");
+  const varNameToVocabInfo: Record<string, VocabInfo> = {};
+  for (const [name, info] of Object.entries(vocabRaw)) {
+    varNameToVocabInfo[name] = parseVocabInfo(info, `var_name_to_vocab_info.${name}`, resolve);
+  }
+
+  const prevRaw = json.var_name_to_prev_var_name ?? {};
+  if (!isRecord(prevRaw)) fail("var_name_to_prev_var_name", "expected an object {new: old}");
+  const varNameToPrevVarName: Record<string, string> = {};
+  for (const [name, prev] of Object.entries(prevRaw)) {
+    if (typeof prev !== "string") {
+      fail(`var_name_to_prev_var_name.${name}`, `expected a string, got ${describe(prev)}`);
+    }
+    varNameToPrevVarName[name] = prev;
+  }
+
+  let trainableVariables: string[] | undefined;
+  if (json.trainable_variables !== undefined && json.trainable_variables !== null) {
+    const t = json.trainable_variables;
+    if (!Array.isArray(t) || !t.every((v) => typeof v === "string")) {
+      fail("trainable_variables", "expected a list of variable names");
+    }
+    trainableVariables = t as string[];
+  }
+
+  return {
+    ckptToInitializeFrom: location("ckpt_to_initialize_from"),
+    newCheckpoint: location("new_checkpoint"),
+    output: location("output"),
+    varsToWarmStart: parseVarsToWarmStart(json.vars_to_warm_start),
+    varNameToVocabInfo,
+    varNameToPrevVarName,
+    ...(trainableVariables ? { trainableVariables } : {}),
+  };
+}
