@@ -3,8 +3,20 @@
  *
  * @module
  */
+import { type BundleIndex, readBundleIndex } from "../checkpoint/bundle_index.ts";
+import { dataLocation } from "../checkpoint/naming.ts";
+import { decodeObjectGraph, type ObjectGraph } from "../checkpoint/object_graph.ts";
+import { resolveCheckpointPrefix } from "../checkpoint/state_file.ts";
+import { decodeStringTensor } from "../checkpoint/string_tensor.ts";
+import { readTensorBytes } from "../checkpoint/tensor_reader.ts";
+import { NotFoundError, SettingsError } from "../errors.ts";
 import type { Store } from "../storage/store.ts";
+import { executePlan } from "./executor.ts";
+import { loadNewModel, OBJECT_GRAPH_KEY } from "./new_model.ts";
+import { buildPlan } from "./planner.ts";
+import { buildReport } from "./report.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
+import { parseVocabulary, type Vocabulary } from "./vocab_file.ts";
 
 /** Options for {@link runWarmStart}. */
 export interface RunOptions {
@@ -15,6 +27,52 @@ export interface RunOptions {
   /** Progress callback (CLI: stderr, HTTP: NDJSON). */
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** Bytes per streamed chunk (default 4 MiB). */
+  chunkBytes?: number;
+  /** Chunks read ahead of the writer (default 4). */
+  readConcurrency?: number;
+}
+
+const VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE";
+
+async function readObjectGraph(store: Store, index: BundleIndex): Promise<ObjectGraph | undefined> {
+  const entry = index.get(OBJECT_GRAPH_KEY);
+  if (!entry) return undefined;
+  const bytes = await readTensorBytes(store, index, entry);
+  return decodeObjectGraph(decodeStringTensor(bytes, 1)[0]);
+}
+
+/** TF's `_get_object_checkpoint_renames` map (full_name -> key), later entries winning. */
+function objectRenames(graph: ObjectGraph, withPaths: boolean): Map<string, string> {
+  const renames = new Map<string, string>();
+  for (const node of graph.nodes) {
+    for (const a of node.attributes) renames.set(a.fullName, a.checkpointKey);
+  }
+  if (withPaths) {
+    // NEW is object-based too: its variables may be named by object path (see new_model.ts).
+    for (const node of graph.nodes) {
+      for (const a of node.attributes) {
+        if (!a.checkpointKey.endsWith(VARIABLE_SUFFIX)) continue;
+        const path = a.checkpointKey.slice(0, -VARIABLE_SUFFIX.length);
+        if (!renames.has(path)) renames.set(path, a.checkpointKey);
+      }
+    }
+  }
+  return renames;
+}
+
+async function shardStats(store: Store, index: BundleIndex) {
+  const n = index.header.numShards;
+  const locations = Array.from({ length: n }, (_, i) => dataLocation(index.prefix, i, n));
+  const stats = await Promise.all(locations.map((l) => store.stat(l)));
+  stats.forEach((s, i) => {
+    if (!s) {
+      throw new NotFoundError(`${locations[i]}; No such file or directory (data shard missing)`, {
+        location: locations[i],
+      });
+    }
+  });
+  return { locations, stats: stats.map((s) => s!) };
 }
 
 /**
@@ -22,6 +80,105 @@ export interface RunOptions {
  * Throws SettingsError for TF's ValueError cases (nothing written), CheckpointError /
  * StorageError otherwise (nothing published).
  */
-export function runWarmStart(_spec: JobSpec, _options: RunOptions): Promise<Report> {
-  return Promise.reject(new Error("runWarmStart: not implemented yet"));
+export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<Report> {
+  const started = performance.now();
+  const { store } = options;
+  const progress = (phase: ProgressEvent["phase"], message: string) =>
+    options.onProgress?.({ phase, message });
+
+  progress("resolve", `resolving ${spec.ckptToInitializeFrom} and ${spec.newCheckpoint}`);
+  const [oldPrefix, newPrefix] = await Promise.all([
+    resolveInput(store, spec.ckptToInitializeFrom, "ckpt_to_initialize_from"),
+    resolveInput(store, spec.newCheckpoint, "new_checkpoint"),
+  ]);
+  if (spec.output === oldPrefix || spec.output === newPrefix) {
+    throw new SettingsError(
+      `output ${spec.output} is one of the input checkpoints; write the merged checkpoint to a ` +
+        "new prefix",
+      { field: "output", kind: "spec" },
+    );
+  }
+  const [oldIndex, newIndex] = await Promise.all([
+    readBundleIndex(store, oldPrefix),
+    readBundleIndex(store, newPrefix),
+  ]);
+  const [oldShards, newShards, oldGraph, newGraph] = await Promise.all([
+    shardStats(store, oldIndex),
+    shardStats(store, newIndex),
+    readObjectGraph(store, oldIndex),
+    readObjectGraph(store, newIndex),
+  ]);
+  const etags = new Map<string, string>();
+  for (const s of [oldShards, newShards]) {
+    s.locations.forEach((l, i) => etags.set(l, s.stats[i].etag));
+  }
+
+  progress("plan", "planning");
+  const model = await loadNewModel(store, newIndex, {
+    ...(spec.trainableVariables ? { trainableVariables: spec.trainableVariables } : {}),
+    ...(newGraph ? { objectGraph: newGraph } : {}),
+  });
+  const vocabularies = new Map<string, Promise<Vocabulary>>();
+  const readVocabulary = (location: string, vocabSize: number) => {
+    const cacheKey = `${vocabSize}\u0000${location}`;
+    let v = vocabularies.get(cacheKey);
+    if (!v) {
+      v = readVocabularyFile(store, location, vocabSize);
+      vocabularies.set(cacheKey, v);
+    }
+    return v;
+  };
+  const plan = await buildPlan({
+    spec,
+    oldIndex,
+    newIndex,
+    model,
+    ...(oldGraph ? { oldObjectRenames: objectRenames(oldGraph, newGraph !== undefined) } : {}),
+    newShardSizes: newShards.stats.map((s) => s.size),
+    readVocabulary,
+  });
+  if (options.dryRun) {
+    return buildReport(spec, plan, true, Math.round(performance.now() - started));
+  }
+  await executePlan(plan, {
+    store,
+    oldIndex,
+    newIndex,
+    etags,
+    chunkBytes: options.chunkBytes ?? 4 << 20,
+    rowGapBytes: 64 << 10,
+    readConcurrency: options.readConcurrency ?? 4,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const report = buildReport(spec, plan, false, Math.round(performance.now() - started));
+  progress("done", `wrote ${spec.output} (${report.totals.bytesWritten} bytes)`);
+  return report;
+}
+
+/** A spec naming a checkpoint that does not exist is a settings error (TF raises too). */
+async function resolveInput(store: Store, location: string, field: string): Promise<string> {
+  try {
+    return await resolveCheckpointPrefix(store, location);
+  } catch (e) {
+    if (e instanceof NotFoundError) {
+      throw new SettingsError(`${field}: ${e.message}`, { field });
+    }
+    throw e;
+  }
+}
+
+async function readVocabularyFile(store: Store, location: string, size: number): Promise<Vocabulary> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.read(location);
+  } catch (e) {
+    if (e instanceof NotFoundError) {
+      throw new SettingsError(`${location}; No such file or directory (vocabulary file)`, {
+        field: location,
+      });
+    }
+    throw e;
+  }
+  return parseVocabulary(bytes, location, size);
 }

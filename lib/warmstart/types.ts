@@ -56,6 +56,10 @@ export interface VariableReport {
   source?: string;
   /** Output bytes of this variable. */
   bytes: number;
+  /** Number of partitions, for partitioned variables. */
+  partitions?: number;
+  /** Set when a regex selected only some partitions: how many were warm-started. */
+  partsWarmStarted?: number;
   /** Vocabulary statistics (remap only). */
   vocab?: {
     axis: 0 | 1;

@@ -1,0 +1,66 @@
+/**
+ * `deno task bench`: warm-starts a synthetic checkpoint (a vocab-remapped embedding plus dense
+ * variables) on the local file store and on a real S3 server (versitygw on 127.0.0.1), each job
+ * in its own process, and prints time, throughput and peak RSS. Sizes via BENCH_VOCAB,
+ * BENCH_DIM, BENCH_DENSE, BENCH_DENSE_MIB.
+ */
+import * as posix from "node:path/posix";
+import { FileStore } from "../lib/storage/file_store.ts";
+import { S3Store } from "../lib/storage/s3_store.ts";
+import { startVersitygw } from "../tests/storage/_servers.ts";
+import { writeSynthetic } from "./synthetic.ts";
+
+const env = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
+const options = {
+  vocab: env("BENCH_VOCAB", 500_000),
+  dim: env("BENCH_DIM", 64),
+  dense: env("BENCH_DENSE", 4),
+  denseMiB: env("BENCH_DENSE_MIB", 64),
+};
+
+async function runJob(specLocation: string, extraEnv: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./job.ts", import.meta.url).pathname, specLocation],
+    env: extraEnv,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (out.code !== 0) throw new Error(`job failed (${out.code})`);
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+}
+
+function line(label: string, r: { seconds: number; peakRssMiB: number; bytesWritten: number }) {
+  const mib = r.bytesWritten / 2 ** 20;
+  console.log(
+    `${label.padEnd(28)} ${r.seconds.toFixed(2).padStart(7)} s  ${
+      (mib / r.seconds).toFixed(0).padStart(5)
+    } MiB/s written  peak RSS ${String(r.peakRssMiB).padStart(4)} MiB  (output ${mib.toFixed(0)} MiB)`,
+  );
+}
+
+const dir = await Deno.makeTempDir({ prefix: "ws-bench-" });
+const local = new FileStore();
+const synthetic = await writeSynthetic(local, dir, options);
+console.log(
+  `synthetic job: embedding ${options.vocab}x${options.dim} -> ${synthetic.newVocab}+2 rows ` +
+    `(block-shuffled, 5% dropped, 10% new), ${options.dense} dense x ${options.denseMiB} MiB; ` +
+    `inputs ${(synthetic.inputBytes / 2 ** 20).toFixed(0)} MiB`,
+);
+line("file store", await runJob(posix.join(dir, "spec.json")));
+
+const server = await startVersitygw({ buckets: ["bench"] });
+try {
+  const s3 = new S3Store({ env: server.env });
+  const files = ["spec.json", "old_vocab.txt", "new_vocab.txt"];
+  for (const side of ["old", "new"]) {
+    for (const e of Deno.readDirSync(posix.join(dir, side))) files.push(`${side}/${e.name}`);
+  }
+  for (const f of files) {
+    const file = await Deno.open(posix.join(dir, f));
+    await s3.write(`s3://bench/job/${f}`, file.readable);
+  }
+  line("versitygw (S3, loopback)", await runJob("s3://bench/job/spec.json", server.env));
+} finally {
+  await server.stop();
+  await Deno.remove(dir, { recursive: true });
+}

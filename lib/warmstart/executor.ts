@@ -1,0 +1,150 @@
+/**
+ * Executes a plan: streams every output data shard, then writes the index, NEW's `.meta`, and
+ * the `checkpoint` state file — in that order, so nothing half-written is ever a checkpoint.
+ * Verbatim tensors travel as copy pieces (server-side copies on S3, CRC reused); everything else
+ * is streamed in bounded chunks with its CRC32C computed on the way.
+ *
+ * @module
+ */
+import { encodeBundleIndex } from "../checkpoint/bundle_index.ts";
+import { crc32c, maskCrc } from "../bytes/crc32c.ts";
+import { dataLocation, indexLocation } from "../checkpoint/naming.ts";
+import { formatCheckpointState } from "../checkpoint/state_file.ts";
+import type { BundleEntry } from "../checkpoint/types.ts";
+import { basenameLocation, dirnameLocation, joinLocation } from "../storage/location.ts";
+import type { WritePiece } from "../storage/store.ts";
+import { orderedPrefetch } from "./ordered_prefetch.ts";
+import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
+import { segmentTasks, type SegmentSources, shardLocation } from "./segment_reader.ts";
+import type { ProgressEvent } from "./types.ts";
+
+/** Options of {@link executePlan}. */
+export interface ExecuteOptions extends SegmentSources {
+  /** Chunks read ahead of the writer. */
+  readConcurrency: number;
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** What was written. */
+export interface ExecuteResult {
+  bytesWritten: number;
+  locations: string[];
+}
+
+/** Writes the output checkpoint described by `plan`. */
+export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecuteResult> {
+  const { store } = options;
+  const written: string[] = [];
+  const entries: BundleEntry[] = [];
+  const total = plan.shards.reduce(
+    (n, s) => n + s.tensors.reduce((m, t) => m + t.size + paddingSize(t), 0),
+    0,
+  );
+  const progress = { done: 0, total };
+  try {
+    for (const shard of plan.shards) {
+      const location = dataLocation(plan.output, shard.shardId, plan.header.numShards);
+      options.onProgress?.({
+        phase: "write-data",
+        message: `writing ${location}`,
+        bytesDone: progress.done,
+        bytesTotal: total,
+      });
+      written.push(location);
+      await store.write(location, shardPieces(shard, options, entries, progress), {
+        signal: options.signal,
+      });
+    }
+    options.signal?.throwIfAborted();
+    const index = indexLocation(plan.output);
+    options.onProgress?.({ phase: "write-index", message: `writing ${index}` });
+    written.push(index);
+    await store.put(index, encodeBundleIndex(plan.header, [...entries, ...plan.dataless]));
+    if (plan.metaLocation) {
+      const meta = `${plan.output}.meta`;
+      const stat = await store.stat(plan.metaLocation);
+      if (stat) {
+        written.push(meta);
+        await store.write(meta, pieces([{ copyFrom: plan.metaLocation, offset: 0, length: stat.size }]));
+      }
+    }
+    options.onProgress?.({ phase: "publish", message: "writing checkpoint state file" });
+    const stateFile = joinLocation(dirnameLocation(plan.output), "checkpoint");
+    const name = basenameLocation(plan.output);
+    await store.put(
+      stateFile,
+      new TextEncoder().encode(
+        formatCheckpointState({
+          modelCheckpointPath: name,
+          allModelCheckpointPaths: [name],
+          allModelCheckpointTimestamps: [],
+        }),
+      ),
+    );
+    written.push(stateFile);
+  } catch (e) {
+    // Nothing half-written stays behind: remove what this run wrote (best effort).
+    await Promise.allSettled(written.map((l) => store.delete(l)));
+    throw e;
+  }
+  return { bytesWritten: total, locations: written };
+}
+
+function paddingSize(t: PlannedTensor): number {
+  return t.padding.reduce((n, s) => n + (s.kind === "range" ? s.length : 0), 0);
+}
+
+async function* pieces(list: WritePiece[]): AsyncGenerator<WritePiece> {
+  yield* list;
+}
+
+function isVerbatim(t: PlannedTensor): boolean {
+  return t.crc32c !== undefined && t.segments.every((s) => s.kind === "range");
+}
+
+function copyPiece(src: SegmentSources, s: Extract<Segment, { kind: "range" }>): WritePiece {
+  const copyFrom = shardLocation(src, s.from, s.shardId);
+  const ifMatch = src.etags?.get(copyFrom);
+  return { copyFrom, offset: s.offset, length: s.length, ...(ifMatch ? { ifMatch } : {}) };
+}
+
+/** The pieces of one output shard; fills `entries` with the output entries as it goes. */
+async function* shardPieces(
+  shard: PlannedShard,
+  options: ExecuteOptions,
+  entries: BundleEntry[],
+  progress: { done: number; total: number },
+): AsyncGenerator<WritePiece> {
+  let offset = 0;
+  for (const t of shard.tensors) {
+    options.signal?.throwIfAborted();
+    let crc: number;
+    if (isVerbatim(t)) {
+      for (const s of t.segments) {
+        if (s.kind === "range" && s.length > 0) yield copyPiece(options, s);
+      }
+      crc = t.crc32c!;
+    } else {
+      let raw = 0;
+      let produced = 0;
+      const tasks = t.segments.flatMap((s) => [...segmentTasks(options, s)]);
+      for await (const chunk of orderedPrefetch(tasks, options.readConcurrency)) {
+        raw = crc32c(chunk, raw);
+        produced += chunk.length;
+        yield chunk;
+      }
+      if (produced !== t.size) {
+        throw new Error(`internal: tensor produced ${produced} bytes, planned ${t.size}`);
+      }
+      crc = maskCrc(raw);
+    }
+    entries.push({ ...t.entry, shardId: shard.shardId, offset, size: t.size, crc32c: crc });
+    offset += t.size;
+    for (const p of t.padding) {
+      if (p.kind === "range" && p.length > 0) yield copyPiece(options, p);
+      offset += p.kind === "range" ? p.length : 0;
+    }
+    progress.done += t.size + paddingSize(t);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Loads the NEW model's variables from the NEW checkpoint (index, `.meta`, object graph).
+ *
+ * @module
+ */
+import type { BundleIndex } from "../checkpoint/bundle_index.ts";
+import { readTrainableVariables } from "../checkpoint/meta_graph.ts";
+import type { ObjectGraph } from "../checkpoint/object_graph.ts";
+import { SettingsError } from "../errors.ts";
+import type { Store } from "../storage/store.ts";
+import { keyName, type ModelVariable, partsOf } from "./model_variables.ts";
+import { isNonTrainableByName, nonTrainableKeysFromObjectGraph } from "./trainable.ts";
+
+/** The object-graph key; it is carried over, never a variable. */
+export const OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH";
+const VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE";
+
+/** The NEW model. */
+export interface NewModel {
+  variables: ModelVariable[];
+  /** How trainability was decided. */
+  trainableSource: "spec" | "meta" | "object_graph" | "name_rules";
+  /** Location of NEW's `.meta`, when it has one (carried over to the output). */
+  metaLocation?: string;
+}
+
+/** Options for {@link loadNewModel}. */
+export interface LoadNewModelOptions {
+  /** The spec's `trainable_variables` override. */
+  trainableVariables?: string[];
+  /** NEW's decoded object graph, for TF2 object-based checkpoints. */
+  objectGraph?: ObjectGraph;
+}
+
+/**
+ * Lists NEW's variables with their parts and trainability.
+ */
+export async function loadNewModel(
+  store: Store,
+  index: BundleIndex,
+  options: LoadNewModelOptions = {},
+): Promise<NewModel> {
+  const names = variableNames(index, options.objectGraph);
+  const variables: ModelVariable[] = [];
+  for (const entry of index.variables()) {
+    const key = keyName(entry.key);
+    const name = names.get(key);
+    if (name === undefined) continue; // object graph, iterator state, ... : carried over
+    variables.push({
+      name,
+      key,
+      entry,
+      dtype: entry.dtype,
+      shape: entry.shape,
+      trainable: false,
+      partitioned: entry.slices.length > 0,
+      parts: partsOf(name, entry, (slice) => index.getSlice(entry.key, slice)),
+    });
+  }
+
+  const metaLocation = `${index.prefix}.meta`;
+  const hasMeta = (await store.stat(metaLocation)) !== undefined;
+  let trainableSource: NewModel["trainableSource"];
+  if (options.trainableVariables) {
+    trainableSource = "spec";
+    const known = new Set(variables.map((v) => v.name));
+    for (const name of options.trainableVariables) {
+      if (!known.has(name)) {
+        throw new SettingsError(
+          `trainable_variables names "${name}", which is not a variable of the NEW checkpoint ` +
+            `${index.prefix} (its variables: ${[...known].join(", ")})`,
+          { field: "trainable_variables", kind: "spec" },
+        );
+      }
+    }
+    const set = new Set(options.trainableVariables);
+    for (const v of variables) v.trainable = set.has(v.name);
+  } else if (hasMeta && !options.objectGraph) {
+    trainableSource = "meta";
+    const set = new Set(readTrainableVariables(await store.read(metaLocation)));
+    for (const v of variables) v.trainable = set.has(v.name);
+  } else if (options.objectGraph) {
+    trainableSource = "object_graph";
+    const excluded = nonTrainableKeysFromObjectGraph(options.objectGraph);
+    for (const v of variables) v.trainable = !excluded.has(v.key) && !isNonTrainableByName(v.name);
+  } else {
+    trainableSource = "name_rules";
+    for (const v of variables) v.trainable = !isNonTrainableByName(v.name);
+  }
+  return { variables, trainableSource, ...(hasMeta ? { metaLocation } : {}) };
+}
+
+/** Checkpoint key -> variable name. */
+function variableNames(index: BundleIndex, graph: ObjectGraph | undefined): Map<string, string> {
+  const names = new Map<string, string>();
+  if (!graph) {
+    for (const entry of index.variables()) {
+      const key = keyName(entry.key);
+      if (key !== OBJECT_GRAPH_KEY) names.set(key, key);
+    }
+    return names;
+  }
+  const attrs = graph.nodes.flatMap((n) => n.attributes).filter((a) => a.name === "VARIABLE_VALUE");
+  const count = new Map<string, number>();
+  for (const a of attrs) count.set(a.fullName, (count.get(a.fullName) ?? 0) + 1);
+  for (const a of attrs) {
+    const unique = a.fullName !== "" && count.get(a.fullName) === 1;
+    const path = a.checkpointKey.endsWith(VARIABLE_SUFFIX)
+      ? a.checkpointKey.slice(0, -VARIABLE_SUFFIX.length)
+      : a.checkpointKey;
+    names.set(a.checkpointKey, unique ? a.fullName : path);
+  }
+  return names;
+}

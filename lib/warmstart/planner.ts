@@ -1,0 +1,197 @@
+/**
+ * Builds the PLAN of a job: TF's warm_start loop (warm-start-semantics.md §3) over the NEW model,
+ * turned into byte sources for every output tensor. Pure decisions; the only I/O is through the
+ * injected readers (indexes are already loaded; vocabulary files are read here).
+ *
+ * @module
+ */
+import type { BundleIndex } from "../checkpoint/bundle_index.ts";
+import { dtypeName } from "../checkpoint/dtype.ts";
+import type { BundleEntry } from "../checkpoint/types.ts";
+import { SettingsError } from "../errors.ts";
+import { DeferredErrors, type PartAssignment, type VocabStats } from "./assignment.ts";
+import { planCopy } from "./copy_path.ts";
+import { keyName } from "./model_variables.ts";
+import type { NewModel } from "./new_model.ts";
+import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
+import { segmentLength } from "./plan.ts";
+import { dictKeysRepr, setRepr } from "./python_repr.ts";
+import { selectVariables } from "./selection.ts";
+import type { JobSpec, VariableReport } from "./types.ts";
+import type { Vocabulary } from "./vocab_file.ts";
+import { planVocab } from "./vocab_path.ts";
+
+/** Everything the planner needs, already loaded. */
+export interface PlanInputs {
+  spec: JobSpec;
+  oldIndex: BundleIndex;
+  newIndex: BundleIndex;
+  model: NewModel;
+  /** OLD's object graph `full_name -> checkpoint key`, when OLD is object-based. */
+  oldObjectRenames?: Map<string, string>;
+  /** Sizes of NEW's data shards (to carry trailing padding). */
+  newShardSizes: number[];
+  readVocabulary(location: string, vocabSize: number): Promise<Vocabulary>;
+}
+
+/**
+ * Runs TF's warm_start decisions and returns the plan. Throws SettingsError for every case where
+ * TF raises (at call time, or when its initialisers run).
+ */
+export async function buildPlan(inputs: PlanInputs): Promise<Plan> {
+  const { spec, oldIndex, model } = inputs;
+  const selection = selectVariables(model.variables, spec.varsToWarmStart);
+  const deferred = new DeferredErrors();
+  const ckptArg = spec.ckptToInitializeFrom;
+
+  let prevNames = spec.varNameToPrevVarName;
+  const prevUsed = new Set<string>();
+  if (Object.keys(prevNames).length === 0 && inputs.oldObjectRenames) {
+    prevNames = objectRenames(selection.groups.map((g) => g.name), inputs.oldObjectRenames);
+  }
+
+  const assignments = new Map<string, PartAssignment>(); // NEW entry key (binary) -> assignment
+  const vocabStats = new Map<string, VocabStats>();
+  const vocabUsed = new Set<string>();
+  const copyCtx = { ckptArg, oldIndex, deferred };
+  const vocabCtx = { ...copyCtx, readVocabulary: inputs.readVocabulary };
+
+  for (const group of selection.groups) {
+    const prev = Object.hasOwn(prevNames, group.name) ? prevNames[group.name] : undefined;
+    if (prev) prevUsed.add(group.name);
+    const info = Object.hasOwn(spec.varNameToVocabInfo, group.name)
+      ? spec.varNameToVocabInfo[group.name]
+      : undefined;
+    let planned: PartAssignment[] = [];
+    if (info) {
+      vocabUsed.add(group.name);
+      const result = await planVocab(group, info, prev || group.name, vocabCtx);
+      planned = result.assignments;
+      vocabStats.set(group.name, result.stats);
+    } else if (selection.truthy) {
+      planned = planCopy(group, prev || group.name, copyCtx);
+    }
+    for (const a of planned) assignments.set(binaryKey(a.part.entry.key), a);
+  }
+
+  const viable = dictKeysRepr(selection.groups.map((g) => g.name));
+  const prevNotUsed = Object.keys(spec.varNameToPrevVarName).filter((k) => !prevUsed.has(k));
+  if (prevNotUsed.length > 0) {
+    throw new SettingsError(
+      `You provided the following variables in var_name_to_prev_var_name that were not used: ` +
+        `${setRepr(prevNotUsed)}.  Perhaps you misspelled them?  Here is the list of viable ` +
+        `variable names: ${viable}`,
+    );
+  }
+  const vocabNotUsed = Object.keys(spec.varNameToVocabInfo).filter((k) => !vocabUsed.has(k));
+  if (vocabNotUsed.length > 0) {
+    throw new SettingsError(
+      `You provided the following variables in var_name_to_vocab_info that were not used: ` +
+        `${setRepr(vocabNotUsed)}.  Perhaps you misspelled them?  Here is the list of viable ` +
+        `variable names: ${viable}`,
+    );
+  }
+  deferred.throwIfAny();
+  return assemble(inputs, assignments, vocabStats);
+}
+
+/** TF's `_get_object_checkpoint_renames`: every selected name must be in OLD's object graph. */
+function objectRenames(names: string[], renames: Map<string, string>): Record<string, string> {
+  const missing = names.filter((n) => !renames.has(n));
+  if (missing.length > 0) {
+    throw new SettingsError(
+      "Attempting to warm-start from an object-based checkpoint, but found that the checkpoint " +
+        "did not contain values for all variables. The following variables were missing: " +
+        setRepr(missing),
+    );
+  }
+  return Object.fromEntries(names.map((n) => [n, renames.get(n)!]));
+}
+
+/** Keys as one-char-per-byte strings: Map keys that sort like the bytes. */
+export function binaryKey(key: Uint8Array): string {
+  return String.fromCharCode(...key);
+}
+
+function newRange(entry: BundleEntry): Segment {
+  return { kind: "range", from: "new", shardId: entry.shardId, offset: entry.offset, length: entry.size };
+}
+
+/** Lays the output out like NEW: same shards, same tensor order, same padding. */
+function assemble(
+  inputs: PlanInputs,
+  assignments: Map<string, PartAssignment>,
+  vocabStats: Map<string, VocabStats>,
+): Plan {
+  const { newIndex } = inputs;
+  const numShards = newIndex.header.numShards;
+  const shards: PlannedShard[] = Array.from({ length: numShards }, (_, shardId) => ({
+    shardId,
+    tensors: [],
+  }));
+  const dataless: BundleEntry[] = [];
+  for (const entry of newIndex.entries) {
+    if (entry.slices.length > 0) dataless.push(entry);
+    else shards[entry.shardId]?.tensors.push(plannedTensor(entry, assignments));
+  }
+  for (const shard of shards) {
+    shard.tensors.sort((a, b) => a.entry.offset - b.entry.offset || a.entry.size - b.entry.size);
+    // Carry NEW's alignment padding (bytes between tensors, and after the last one).
+    shard.tensors.forEach((t, i) => {
+      const end = t.entry.offset + t.entry.size;
+      const next = shard.tensors[i + 1]?.entry.offset ?? inputs.newShardSizes[shard.shardId];
+      if (next > end) {
+        t.padding = [{ kind: "range", from: "new", shardId: shard.shardId, offset: end, length: next - end }];
+      }
+    });
+  }
+  return {
+    oldPrefix: inputs.oldIndex.prefix,
+    newPrefix: newIndex.prefix,
+    output: inputs.spec.output,
+    header: newIndex.header,
+    shards,
+    dataless,
+    ...(inputs.model.metaLocation ? { metaLocation: inputs.model.metaLocation } : {}),
+    variables: variableReports(inputs, assignments, vocabStats),
+  };
+}
+
+function plannedTensor(entry: BundleEntry, assignments: Map<string, PartAssignment>): PlannedTensor {
+  const a = assignments.get(binaryKey(entry.key));
+  const segments = a ? a.segments : [newRange(entry)];
+  const size = segments.reduce((n, s) => n + segmentLength(s), 0);
+  const crc32c = a ? a.crc32c : entry.crc32c;
+  return { entry, segments, size, padding: [], ...(crc32c !== undefined ? { crc32c } : {}) };
+}
+
+function variableReports(
+  inputs: PlanInputs,
+  assignments: Map<string, PartAssignment>,
+  vocabStats: Map<string, VocabStats>,
+): VariableReport[] {
+  return inputs.model.variables.map((v) => {
+    const parts = v.parts.map((p) => assignments.get(binaryKey(p.entry.key)));
+    const done = parts.filter((a): a is PartAssignment => a !== undefined);
+    const stats = vocabStats.get(v.name);
+    const action = stats && done.length > 0 ? "remap" : done.length > 0 ? "copy" : "keep";
+    const bytes = v.parts.reduce((n, p) => n + p.entry.size, 0);
+    return {
+      name: v.name,
+      key: v.key,
+      dtype: dtypeName(v.dtype),
+      shape: v.shape,
+      action,
+      ...(done.length > 0 ? { source: done[0].source } : {}),
+      bytes,
+      ...(stats && done.length > 0 ? { vocab: stats } : {}),
+      ...(v.partitioned ? { partitions: v.parts.length } : {}),
+      ...(done.length > 0 && done.length < v.parts.length ? { partsWarmStarted: done.length } : {}),
+    };
+  });
+}
+
+/** Display name of a NEW entry key. */
+export function entryName(entry: BundleEntry): string {
+  return keyName(entry.key);
+}

@@ -1,0 +1,324 @@
+/**
+ * The vocabulary path: TF's `_warm_start_var_with_vocab` -> `_load_and_remap_matrix_initializer`
+ * -> GenerateVocabRemapping + LoadAndRemapMatrix, planned per part as row or column moves.
+ * See warm-start-semantics.md §5–§7. Shape/argument checks happen at call time in TF and throw
+ * here; file and kernel checks happen when TF runs the initialisers and are deferred.
+ *
+ * @module
+ */
+import type { BundleIndex } from "../checkpoint/bundle_index.ts";
+import { DT_FLOAT, dtypeName } from "../checkpoint/dtype.ts";
+import type { BundleEntry } from "../checkpoint/types.ts";
+import { SettingsError } from "../errors.ts";
+import {
+  cppDtypeName,
+  type DeferredErrors,
+  type PartAssignment,
+  type VocabStats,
+} from "./assignment.ts";
+import type { ModelPart } from "./model_variables.ts";
+import type { Backup, Segment } from "./plan.ts";
+import { listRepr } from "./python_repr.ts";
+import type { VariableGroup } from "./selection.ts";
+import type { VocabInfo } from "./types.ts";
+import {
+  checkNoDuplicateOldIds,
+  generateVocabRemapping,
+  indexVocabulary,
+  type Vocabulary,
+} from "./vocab_file.ts";
+
+const FLOAT32_SIZE = 4;
+
+/** Inputs of the vocabulary path. */
+export interface VocabContext {
+  ckptArg: string;
+  oldIndex: BundleIndex;
+  deferred: DeferredErrors;
+  /** Reads and parses a vocabulary file (cached by the caller). */
+  readVocabulary(location: string, vocabSize: number): Promise<Vocabulary>;
+}
+
+/** Result of the vocabulary path for one variable. */
+export interface VocabPlan {
+  assignments: PartAssignment[];
+  stats: VocabStats;
+}
+
+/** C++ TensorShape::DebugString: `[5,16]`. */
+function cppShape(shape: number[]): string {
+  return `[${shape.join(",")}]`;
+}
+
+/**
+ * Plans the vocabulary remap of one variable group from OLD tensor `prevTensor`.
+ */
+export async function planVocab(
+  group: VariableGroup,
+  info: VocabInfo,
+  prevTensor: string,
+  ctx: VocabContext,
+): Promise<VocabPlan> {
+  if (!info.newVocab || !info.newVocabSize || !ctx.ckptArg || !info.oldVocab) {
+    throw new SettingsError(
+      "Invalid args: Must provide all of [current_vocab_path, current_vocab_size, prev_ckpt, " +
+        `prev_vocab_path}. (variable ${group.name}: new_vocab, new_vocab_size > 0 and old_vocab ` +
+        "are required)",
+    );
+  }
+  const variable = group.variable;
+  if (variable.dtype !== DT_FLOAT) {
+    throw new SettingsError(
+      `Variable ${group.name} is ${dtypeName(variable.dtype)}; vocabulary remapping only ` +
+        "initialises float32 variables (TF's load_and_remap initializers are float32-only)",
+    );
+  }
+  const parts = group.parts;
+  const totalRows = parts.reduce((sum, p) => sum + (p.shape[0] ?? 0), 0);
+  const stats: VocabStats = { axis: info.axis, matched: 0, new: 0, oov: 0 };
+  const assignments: PartAssignment[] = [];
+  const seen = new Set<string>();
+  for (const part of parts) {
+    const shape = part.shape;
+    if (info.axis === 0 && shape.length < 2) {
+      throw new SettingsError(
+        `Variable ${group.name} has shape ${listRepr(variable.shape)}; a VocabInfo with axis 0 ` +
+          "needs a 2-D variable (TF fails with IndexError: new_col_vocab_size = shape[1])",
+      );
+    }
+    // Axis-dependent parameters (§5.2).
+    const NR = info.axis === 0 ? info.newVocabSize : totalRows;
+    const NC = info.axis === 0 ? shape[1] : info.newVocabSize;
+    const RO = info.axis === 0 ? info.numOovBuckets : 0;
+    const CO = info.axis === 0 ? 0 : info.numOovBuckets;
+    if (shape.length !== 2) {
+      throw new SettingsError(`Expected 2-dim shape, but received: ${listRepr(shape)}`);
+    }
+    const [r, c] = shape;
+    if (r <= 0) {
+      throw new SettingsError(
+        `Expected 1st dim of shape to be > 0, but received shape: ${listRepr(shape)}`,
+      );
+    }
+    if (c !== NC + CO) {
+      throw new SettingsError(
+        `Expected 2nd dim of shape to be new_col_vocab_size (${NC}) + num_col_oov_buckets ` +
+          `(${CO}) = ${NC + CO}, but received shape: ${listRepr(shape)}`,
+      );
+    }
+    const offset = singleOffset(part, variable.shape);
+    if (offset + r > NR + RO) {
+      throw new SettingsError(
+        `Trying to initialize ${r} additional rows after ${offset} rows have already been ` +
+          `initialized, which would exceed expected total row count of new_row_vocab_size ` +
+          `(${NR}) + num_row_oov_buckets (${RO}) = ${NR + RO}.`,
+      );
+    }
+    const oovRows = Math.min(r, Math.max(0, offset + r - NR));
+    const rowsToLoad = r - oovRows;
+    const backup = backupFor(info, part);
+    if (seen.has(part.name)) continue;
+    seen.add(part.name);
+    if (offset > NR) {
+      // An OOV-only partition: TF never opens the files for it.
+      assignments.push({ part, source: prevTensor, ...backupOnly(part, backup) });
+      if (info.axis === 0) stats.oov += r;
+      continue;
+    }
+    if (RO < 0 || CO < 0) {
+      const which = RO < 0 ? "row" : "col";
+      throw new SettingsError(
+        `num_${which}_oov_buckets must be >= 0, but received ${RO < 0 ? RO : CO}`,
+      );
+    }
+    const planned = await ctx.deferred.capture(() =>
+      info.axis === 0
+        ? planRows(ctx, info, prevTensor, part, offset, rowsToLoad, oovRows, backup)
+        : planColumns(ctx, info, prevTensor, part, offset, rowsToLoad, oovRows, backup)
+    );
+    if (!planned) continue;
+    assignments.push({ part, source: prevTensor, segments: planned.segments });
+    if (info.axis === 0) {
+      stats.matched += planned.present;
+      stats.new += rowsToLoad - planned.present;
+      stats.oov += oovRows;
+    } else {
+      // Columns are the same in every partition: count them once.
+      stats.matched = planned.present;
+      stats.new = info.newVocabSize - planned.present;
+      stats.oov = CO;
+    }
+  }
+  return { assignments, stats };
+}
+
+/** `_PartitionInfo.single_offset`: the offset along the one axis where part != full shape. */
+function singleOffset(part: ModelPart, fullShape: number[]): number {
+  for (let d = 0; d < part.shape.length; d++) {
+    if (part.shape[d] !== fullShape[d]) return part.offset[d];
+  }
+  return 0;
+}
+
+function backupFor(info: VocabInfo, part: ModelPart): Backup {
+  const b = info.backupInitializer;
+  if (b === "new") return { kind: "new", shardId: part.entry.shardId, offset: part.entry.offset };
+  const element = new Uint8Array(FLOAT32_SIZE);
+  if (b !== "zeros") new DataView(element.buffer).setFloat32(0, b.constant, true);
+  return { kind: "fill", element };
+}
+
+function backupOnly(part: ModelPart, backup: Backup): { segments: Segment[]; crc32c?: number } {
+  if (backup.kind === "new") {
+    const e = part.entry;
+    return {
+      segments: [{ kind: "range", from: "new", shardId: e.shardId, offset: e.offset, length: e.size }],
+      crc32c: e.crc32c,
+    };
+  }
+  const count = part.shape.reduce((a, b) => a * b, 1);
+  return { segments: [{ kind: "fill", element: backup.element, count }] };
+}
+
+/** LoadAndRemapMatrix's checks on the old tensor. */
+function requireOldMatrix(ctx: VocabContext, tensor: string): BundleEntry {
+  const old = ctx.oldIndex.get(tensor);
+  if (!old) {
+    throw new SettingsError(`Key ${tensor} not found in checkpoint ${ctx.oldIndex.prefix}`);
+  }
+  if (old.dtype !== DT_FLOAT) {
+    throw new SettingsError(
+      `Tensor ${tensor} has invalid type ${cppDtypeName(old.dtype)} instead of expected type float`,
+    );
+  }
+  if (old.shape.length !== 2) {
+    throw new SettingsError(
+      `Tensor ${tensor} has shape ${cppShape(old.shape)} of invalid rank ${old.shape.length} ` +
+        "instead of expected shape of rank 2.",
+    );
+  }
+  return old;
+}
+
+interface Planned {
+  segments: Segment[];
+  present: number;
+}
+
+async function planRows(
+  ctx: VocabContext,
+  info: VocabInfo,
+  tensor: string,
+  part: ModelPart,
+  offset: number,
+  rowsToLoad: number,
+  oovRows: number,
+  backup: Backup,
+): Promise<Planned> {
+  const newVocab = await ctx.readVocabulary(info.newVocab, -1);
+  const oldVocab = await ctx.readVocabulary(info.oldVocab, info.oldVocabSize);
+  const { remapping, numPresent } = generateVocabRemapping(
+    newVocab,
+    indexVocabulary(oldVocab),
+    offset,
+    rowsToLoad,
+  );
+  checkNoDuplicateOldIds(remapping, `rows of ${part.name}`);
+  const old = requireOldMatrix(ctx, tensor);
+  const cols = part.shape[1];
+  if (old.shape[1] !== cols) {
+    throw new SettingsError(
+      `Tensor ${tensor} has shape ${cppShape(old.shape)}, where the size of its 2nd dimension is ` +
+        `${old.shape[1]} instead of being equal to num_cols=${cols}`,
+    );
+  }
+  let maxRow = -1;
+  let minRow = Infinity;
+  for (const j of remapping) {
+    if (j < 0) continue;
+    maxRow = Math.max(maxRow, j);
+    minRow = Math.min(minRow, j);
+  }
+  if (maxRow >= old.shape[0]) {
+    throw new SettingsError(
+      `Extent in dimension 0 out of bounds: shape = ${cppShape(old.shape)}, slice = ` +
+        `${minRow},${maxRow - minRow + 1}:- (old vocabulary ${info.oldVocab} maps a token to row ` +
+        `${maxRow} of ${tensor}, which has only ${old.shape[0]} rows)`,
+    );
+  }
+  const rowMap = new Int32Array(rowsToLoad + oovRows).fill(-1);
+  rowMap.set(remapping);
+  return {
+    segments: [{
+      kind: "rows",
+      oldKey: tensor,
+      rowBytes: cols * FLOAT32_SIZE,
+      rowMap,
+      backup,
+      backupRowStart: 0,
+    }],
+    present: numPresent,
+  };
+}
+
+async function planColumns(
+  ctx: VocabContext,
+  info: VocabInfo,
+  tensor: string,
+  part: ModelPart,
+  offset: number,
+  rowsToLoad: number,
+  oovRows: number,
+  backup: Backup,
+): Promise<Planned> {
+  const newVocab = await ctx.readVocabulary(info.newVocab, -1);
+  // old_vocab_size is never passed for columns: the whole old file is used.
+  const oldVocab = await ctx.readVocabulary(info.oldVocab, -1);
+  const { remapping: colMap, numPresent } = generateVocabRemapping(
+    newVocab,
+    indexVocabulary(oldVocab),
+    0,
+    info.newVocabSize,
+  );
+  checkNoDuplicateOldIds(colMap, `columns of ${part.name}`);
+  const old = requireOldMatrix(ctx, tensor);
+  if (offset + rowsToLoad > old.shape[0]) {
+    throw new SettingsError(
+      `Extent in dimension 0 out of bounds: shape = ${cppShape(old.shape)}, slice = ` +
+        `${offset},${rowsToLoad}:- (rows ${offset}..${offset + rowsToLoad - 1} of ${part.name} ` +
+        `need rows that ${tensor} does not have)`,
+    );
+  }
+  let maxCol = -1;
+  for (const j of colMap) maxCol = Math.max(maxCol, j);
+  if (maxCol >= old.shape[1]) {
+    // TF leaves such cells uninitialised (a bug); we refuse instead.
+    throw new SettingsError(
+      `Old vocabulary ${info.oldVocab} maps a class to column ${maxCol} of ${tensor}, which has ` +
+        `only ${old.shape[1]} columns`,
+    );
+  }
+  const cols = part.shape[1];
+  const segments: Segment[] = [{
+    kind: "columns",
+    oldKey: tensor,
+    oldRowStart: offset,
+    oldCols: old.shape[1],
+    rows: rowsToLoad,
+    cols,
+    elementSize: FLOAT32_SIZE,
+    colMap,
+    backup,
+  }];
+  if (oovRows > 0) {
+    segments.push({
+      kind: "rows",
+      oldKey: tensor,
+      rowBytes: cols * FLOAT32_SIZE,
+      rowMap: new Int32Array(oovRows).fill(-1),
+      backup,
+      backupRowStart: rowsToLoad,
+    });
+  }
+  return { segments, present: numPresent };
+}

@@ -1,0 +1,115 @@
+/**
+ * Test harness for warm-start scenarios made by TensorFlow (tests/fixtures/warmstart/): runs our
+ * engine on a scenario and compares with TF's own result, or with TF's error.
+ */
+import * as posix from "node:path/posix";
+import { readBundleIndex } from "../../lib/checkpoint/bundle_index.ts";
+import { readTensorBytes } from "../../lib/checkpoint/tensor_reader.ts";
+import { FileStore } from "../../lib/storage/file_store.ts";
+import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
+import { runWarmStart } from "../../lib/warmstart/run.ts";
+import type { Report } from "../../lib/warmstart/types.ts";
+
+/** Root of the committed ported scenarios. */
+export const PORTED_ROOT = new URL("../fixtures/data/warmstart/", import.meta.url).pathname;
+
+/** A scenario directory and what TF did with it. */
+export interface Scenario {
+  name: string;
+  dir: string;
+  spec: unknown;
+  expectedError?: { error: string; message: string; when?: string };
+}
+
+/** Lists the scenarios under a root, sorted by name. */
+export function listScenarios(root: string): Scenario[] {
+  const out: Scenario[] = [];
+  for (const e of Deno.readDirSync(root)) {
+    if (!e.isDirectory) continue;
+    const dir = posix.join(root, e.name);
+    let spec: unknown;
+    try {
+      spec = JSON.parse(Deno.readTextFileSync(posix.join(dir, "spec.json")));
+    } catch {
+      continue;
+    }
+    let expectedError: Scenario["expectedError"];
+    try {
+      expectedError = JSON.parse(Deno.readTextFileSync(posix.join(dir, "expected_error.json")));
+    } catch { /* a success scenario */ }
+    out.push({ name: e.name, dir, spec, ...(expectedError ? { expectedError } : {}) });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Result of running our engine on a scenario. */
+export interface Outcome {
+  output: string;
+  report?: Report;
+  error?: Error;
+}
+
+/** Runs a scenario with its output redirected under `outRoot`. */
+export async function runScenario(s: Scenario, outRoot: string, dryRun = false): Promise<Outcome> {
+  const output = posix.join(outRoot, s.name, "model-0");
+  try {
+    const spec = { ...parseJobSpec(s.spec, { baseDir: s.dir }), output };
+    const report = await runWarmStart(spec, { store: new FileStore(), dryRun });
+    return { output, report };
+  } catch (error) {
+    return { output, error: error as Error };
+  }
+}
+
+/**
+ * Compares every tensor of our output with TF's expected checkpoint, byte for byte (via our
+ * reader, which checks CRCs). Returns the differences.
+ */
+export async function compareWithExpected(s: Scenario, output: string): Promise<string[]> {
+  const store = new FileStore();
+  const expected = await readBundleIndex(store, posix.join(s.dir, "expected", "model-0"));
+  const actual = await readBundleIndex(store, output);
+  const diffs: string[] = [];
+  const names = (idx: typeof expected) => idx.variables().map((e) => new TextDecoder().decode(e.key));
+  const exp = names(expected);
+  const act = names(actual);
+  if (exp.join("\n") !== act.join("\n")) diffs.push(`keys ${act} != expected ${exp}`);
+  for (const e of expected.entries) {
+    const a = actual.get(e.key);
+    const name = new TextDecoder().decode(e.key);
+    if (!a) {
+      diffs.push(`missing ${JSON.stringify(name)}`);
+      continue;
+    }
+    if (a.dtype !== e.dtype || a.shape.join() !== e.shape.join()) {
+      diffs.push(`${name}: dtype/shape ${a.dtype} ${a.shape} != ${e.dtype} ${e.shape}`);
+      continue;
+    }
+    if (e.slices.length > 0) continue;
+    const [eb, ab] = await Promise.all([
+      readTensorBytes(store, expected, e),
+      readTensorBytes(store, actual, a),
+    ]);
+    if (!bytesEqual(eb, ab)) diffs.push(`${name}: values differ`);
+  }
+  return diffs;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when `dir` holds no files at all (recursively). */
+export function isEmptyTree(dir: string): boolean {
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isFile || !isEmptyTree(posix.join(dir, e.name))) return false;
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return true;
+    throw e;
+  }
+  return true;
+}
