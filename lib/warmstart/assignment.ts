@@ -60,5 +60,11 @@ export class DeferredErrors {
 /** C++ DataTypeString names used in TF's run-time messages ("float", "double", ...). */
 export function cppDtypeName(dtype: number): string {
   const name = dtypeName(dtype);
-  return name === "float32" ? "float" : name === "float64" ? "double" : name === "float16" ? "half" : name;
+  return name === "float32"
+    ? "float"
+    : name === "float64"
+    ? "double"
+    : name === "float16"
+    ? "half"
+    : name;
 }

@@ -47,7 +47,9 @@ export function requireOldTensor(ctx: CopyContext, tensor: string): BundleEntry 
   const entry = ctx.oldIndex.get(tensor);
   if (entry) return entry;
   const known = ctx.oldIndex.variables().map((e) => new TextDecoder().decode(e.key));
-  const shown = known.slice(0, 30).map((k) => `${strRepr(k)}: ${listRepr(ctx.oldIndex.get(k)!.shape)}`);
+  const shown = known.slice(0, 30).map((k) =>
+    `${strRepr(k)}: ${listRepr(ctx.oldIndex.get(k)!.shape)}`
+  );
   throw new SettingsError(
     `Tensor ${tensor} is not found in ${ctx.ckptArg} checkpoint {${shown.join(", ")}` +
       `${known.length > 30 ? `, ... (${known.length} tensors)` : ""}}`,
@@ -93,6 +95,10 @@ function sameShape(a: number[], b: number[]): boolean {
 export function planCopy(group: VariableGroup, tensor: string, ctx: CopyContext): PartAssignment[] {
   const old = requireOldTensor(ctx, tensor);
   const variable = group.variable;
+  if (!variable.partitioned && group.parts.length > 1) {
+    // The group [v, v] reaches op_list_to_dict in init_from_checkpoint (the vocab path accepts it).
+    throw new SettingsError(`At least two variables have the same name: ${group.name}`);
+  }
   const parts = uniqueParts(group.parts);
   if (parts.length === 1) {
     // TF unwraps a one-element group to the bare variable: whole-tensor restore, shape checked now.
@@ -147,7 +153,14 @@ function wholeTensor(
     return { segments: [oldRange(old.shardId, old.offset, old.size)], crc32c: old.crc32c };
   }
   const size = requireFixedWidth(old, tensor);
-  const spans = locateBlock(ctx.oldIndex, tensor, old.shape, old.shape.map(() => 0), old.shape, size);
+  const spans = locateBlock(
+    ctx.oldIndex,
+    tensor,
+    old.shape,
+    old.shape.map(() => 0),
+    old.shape,
+    size,
+  );
   return { segments: spans.map((s) => oldRange(s.shardId, s.offset, s.length)) };
 }
 

@@ -15,7 +15,7 @@ import { basenameLocation, dirnameLocation, joinLocation } from "../storage/loca
 import type { WritePiece } from "../storage/store.ts";
 import { orderedPrefetch } from "./ordered_prefetch.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
-import { segmentTasks, type SegmentSources, shardLocation } from "./segment_reader.ts";
+import { type SegmentSources, segmentTasks, shardLocation } from "./segment_reader.ts";
 import type { ProgressEvent } from "./types.ts";
 
 /** Options of {@link executePlan}. */
@@ -66,7 +66,10 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       const stat = await store.stat(plan.metaLocation);
       if (stat) {
         written.push(meta);
-        await store.write(meta, pieces([{ copyFrom: plan.metaLocation, offset: 0, length: stat.size }]));
+        await store.write(
+          meta,
+          pieces([{ copyFrom: plan.metaLocation, offset: 0, length: stat.size }]),
+        );
       }
     }
     options.onProgress?.({ phase: "publish", message: "writing checkpoint state file" });

@@ -55,7 +55,9 @@ function cutSpans(spans: ByteSpan[], start: number, length: number): ByteSpan[] 
   for (const span of spans) {
     const from = Math.max(start, pos);
     const to = Math.min(start + length, pos + span.length);
-    if (from < to) out.push({ shardId: span.shardId, offset: span.offset + from - pos, length: to - from });
+    if (from < to) {
+      out.push({ shardId: span.shardId, offset: span.offset + from - pos, length: to - from });
+    }
     pos += span.length;
   }
   return out;

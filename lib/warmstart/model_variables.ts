@@ -46,7 +46,11 @@ export interface ModelVariable {
 const UTF8 = new TextDecoder();
 
 /** Part geometry of a full entry with slices, in TF's part order (by offset). */
-export function partsOf(name: string, entry: BundleEntry, sliceEntry: (s: TensorSlice) => BundleEntry | undefined): ModelPart[] {
+export function partsOf(
+  name: string,
+  entry: BundleEntry,
+  sliceEntry: (s: TensorSlice) => BundleEntry | undefined,
+): ModelPart[] {
   if (entry.slices.length === 0) {
     return [{ name, index: 0, entry, shape: entry.shape, offset: entry.shape.map(() => 0) }];
   }
@@ -66,7 +70,14 @@ export function partsOf(name: string, entry: BundleEntry, sliceEntry: (s: Tensor
     if (!partEntry) {
       throw new Error(`Checkpoint has no slice entry for ${name} slice ${JSON.stringify(g.slice)}`);
     }
-    return { name: `${name}/part_${index}`, index, entry: partEntry, slice: g.slice, shape: g.shape, offset: g.offset };
+    return {
+      name: `${name}/part_${index}`,
+      index,
+      entry: partEntry,
+      slice: g.slice,
+      shape: g.shape,
+      offset: g.offset,
+    };
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import type { BundleIndex } from "../checkpoint/bundle_index.ts";
 import { readTrainableVariables } from "../checkpoint/meta_graph.ts";
+import { readGraphVariables } from "../checkpoint/meta_graph_variables.ts";
 import type { ObjectGraph } from "../checkpoint/object_graph.ts";
 import { SettingsError } from "../errors.ts";
 import type { Store } from "../storage/store.ts";
@@ -77,8 +78,10 @@ export async function loadNewModel(
     for (const v of variables) v.trainable = set.has(v.name);
   } else if (hasMeta && !options.objectGraph) {
     trainableSource = "meta";
-    const set = new Set(readTrainableVariables(await store.read(metaLocation)));
+    const meta = await store.read(metaLocation);
+    const set = new Set(readTrainableVariables(meta, metaLocation));
     for (const v of variables) v.trainable = set.has(v.name);
+    nameSinglePartitions(variables, meta, metaLocation);
   } else if (options.objectGraph) {
     trainableSource = "object_graph";
     const excluded = nonTrainableKeysFromObjectGraph(options.objectGraph);
@@ -88,6 +91,23 @@ export async function loadNewModel(
     for (const v of variables) v.trainable = !isNonTrainableByName(v.name);
   }
   return { variables, trainableSource, ...(hasMeta ? { metaLocation } : {}) };
+}
+
+/**
+ * A variable made with a one-part partitioner is stored as a plain tensor, but its graph name is
+ * `<name>/part_0`: TF's regexes see that name, and it groups as a partition.
+ */
+function nameSinglePartitions(variables: ModelVariable[], meta: Uint8Array, location: string) {
+  const parts = new Map<string, string[]>();
+  for (const g of readGraphVariables(meta, "variables", location)) {
+    if (g.fullName) parts.set(g.fullName, [...(parts.get(g.fullName) ?? []), g.name]);
+  }
+  for (const v of variables) {
+    const names = parts.get(v.name);
+    if (v.partitioned || names?.length !== 1) continue;
+    v.partitioned = true;
+    v.parts = [{ ...v.parts[0], name: names[0] }];
+  }
 }
 
 /** Checkpoint key -> variable name. */

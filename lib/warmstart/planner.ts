@@ -114,7 +114,13 @@ export function binaryKey(key: Uint8Array): string {
 }
 
 function newRange(entry: BundleEntry): Segment {
-  return { kind: "range", from: "new", shardId: entry.shardId, offset: entry.offset, length: entry.size };
+  return {
+    kind: "range",
+    from: "new",
+    shardId: entry.shardId,
+    offset: entry.offset,
+    length: entry.size,
+  };
 }
 
 /** Lays the output out like NEW: same shards, same tensor order, same padding. */
@@ -141,7 +147,13 @@ function assemble(
       const end = t.entry.offset + t.entry.size;
       const next = shard.tensors[i + 1]?.entry.offset ?? inputs.newShardSizes[shard.shardId];
       if (next > end) {
-        t.padding = [{ kind: "range", from: "new", shardId: shard.shardId, offset: end, length: next - end }];
+        t.padding = [{
+          kind: "range",
+          from: "new",
+          shardId: shard.shardId,
+          offset: end,
+          length: next - end,
+        }];
       }
     });
   }
@@ -157,7 +169,10 @@ function assemble(
   };
 }
 
-function plannedTensor(entry: BundleEntry, assignments: Map<string, PartAssignment>): PlannedTensor {
+function plannedTensor(
+  entry: BundleEntry,
+  assignments: Map<string, PartAssignment>,
+): PlannedTensor {
   const a = assignments.get(binaryKey(entry.key));
   const segments = a ? a.segments : [newRange(entry)];
   const size = segments.reduce((n, s) => n + segmentLength(s), 0);

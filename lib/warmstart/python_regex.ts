@@ -199,8 +199,11 @@ function translateEscape(pattern: string, i: number, inClass: boolean): [string,
   if (!inClass && (next === "Z")) return ["$", 2];
   if (!inClass && (next === "b" || next === "B")) {
     // JS \b is ASCII-only even in u mode; Python's is Unicode-aware. Equal for ASCII names.
-    return [`(?:${next === "b" ? "" : "(?!"}(?:(?<=[\\p{L}\\p{N}_])(?![\\p{L}\\p{N}_])|` +
-      `(?<![\\p{L}\\p{N}_])(?=[\\p{L}\\p{N}_]))${next === "b" ? "" : ")"})`, 2];
+    return [
+      `(?:${next === "b" ? "" : "(?!"}(?:(?<=[\\p{L}\\p{N}_])(?![\\p{L}\\p{N}_])|` +
+      `(?<![\\p{L}\\p{N}_])(?=[\\p{L}\\p{N}_]))${next === "b" ? "" : ")"})`,
+      2,
+    ];
   }
   if (next === "x") {
     const m = /^[0-9a-fA-F]{2}/.exec(pattern.slice(i + 2));

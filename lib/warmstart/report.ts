@@ -47,7 +47,12 @@ function addSegment(t: ByteTotals, s: Segment): void {
 }
 
 /** Builds the report of a plan. */
-export function buildReport(spec: JobSpec, plan: Plan, dryRun: boolean, durationMs: number): Report {
+export function buildReport(
+  spec: JobSpec,
+  plan: Plan,
+  dryRun: boolean,
+  durationMs: number,
+): Report {
   const totals: ByteTotals = { bytesFromOld: 0, bytesFromNew: 0, bytesGenerated: 0 };
   let bytesWritten = 0;
   for (const shard of plan.shards) {

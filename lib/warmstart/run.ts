@@ -168,7 +168,11 @@ async function resolveInput(store: Store, location: string, field: string): Prom
   }
 }
 
-async function readVocabularyFile(store: Store, location: string, size: number): Promise<Vocabulary> {
+async function readVocabularyFile(
+  store: Store,
+  location: string,
+  size: number,
+): Promise<Vocabulary> {
   let bytes: Uint8Array;
   try {
     bytes = await store.read(location);

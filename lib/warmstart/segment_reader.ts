@@ -133,7 +133,13 @@ async function backupRows(
   rowBytes: number,
 ): Promise<Uint8Array> {
   if (backup.kind === "new") {
-    return await readShard(src, "new", backup.shardId, backup.offset + r0 * rowBytes, (r1 - r0) * rowBytes);
+    return await readShard(
+      src,
+      "new",
+      backup.shardId,
+      backup.offset + r0 * rowBytes,
+      (r1 - r0) * rowBytes,
+    );
   }
   return repeat(backup.element, ((r1 - r0) * rowBytes) / backup.element.length);
 }

@@ -50,7 +50,9 @@ export function selectVariables(variables: ModelVariable[], form: VarsToWarmStar
   switch (form.kind) {
     case "regex": {
       const re = compilePythonRegex(form.pattern);
-      items = itemsOf(variables.filter((v) => v.trainable)).filter((it) => re.match(tensorName(it)));
+      items = itemsOf(variables.filter((v) => v.trainable)).filter((it) =>
+        re.match(tensorName(it))
+      );
       truthy = form.pattern !== "";
       break;
     }
@@ -99,12 +101,7 @@ function groupItems(items: Item[]): VariableGroup[] {
       groups.set(name, { name, variable: item.variable, parts: [item.part] });
       continue;
     }
-    if (!item.variable.partitioned) {
-      // op_list_to_dict([v, v]) in TF.
-      throw new SettingsError(`At least two variables have the same name: ${name}`, {
-        field: "vars_to_warm_start",
-      });
-    }
+    // Overlapping regexes select an item twice; TF keeps the repeat (see copy_path.ts).
     group.parts.push(item.part);
   }
   return [...groups.values()];

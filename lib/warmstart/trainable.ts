@@ -10,7 +10,8 @@
 import type { ObjectGraph } from "../checkpoint/object_graph.ts";
 
 /** Names TF never puts in TRAINABLE_VARIABLES: step counters, batch-norm statistics. */
-const NON_TRAINABLE_LEAF = /(^|\/)(global_step|moving_mean|moving_variance|save_counter|beta1_power|beta2_power|iterations)$/;
+const NON_TRAINABLE_LEAF =
+  /(^|\/)(global_step|moving_mean|moving_variance|save_counter|beta1_power|beta2_power|iterations)$/;
 
 /** Optimizer slot variables of TF1 name-based checkpoints (`<var>/<Slot>`). */
 const SLOT_SUFFIX =

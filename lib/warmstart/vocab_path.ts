@@ -172,7 +172,13 @@ function backupOnly(part: ModelPart, backup: Backup): { segments: Segment[]; crc
   if (backup.kind === "new") {
     const e = part.entry;
     return {
-      segments: [{ kind: "range", from: "new", shardId: e.shardId, offset: e.offset, length: e.size }],
+      segments: [{
+        kind: "range",
+        from: "new",
+        shardId: e.shardId,
+        offset: e.offset,
+        length: e.size,
+      }],
       crc32c: e.crc32c,
     };
   }

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import * as posix from "node:path/posix";
+import { FileStore } from "../../lib/storage/file_store.ts";
+import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
+import { runWarmStart } from "../../lib/warmstart/run.ts";
+import { isEmptyTree, PORTED_ROOT } from "./_scenarios.ts";
+
+const store = new FileStore();
+
+async function specOf(name: string, patch: Record<string, unknown> = {}) {
+  const dir = posix.join(PORTED_ROOT, name);
+  const json = { ...JSON.parse(await Deno.readTextFile(posix.join(dir, "spec.json"))), ...patch };
+  const out = await Deno.makeTempDir({ prefix: "ws-report-" });
+  return { spec: { ...parseJobSpec(json, { baseDir: dir }), output: `${out}/model-0` }, dir, out };
+}
+
+Deno.test("report: an embedding remap says what moved (TF test 28 vectors)", async () => {
+  // NEW6 vs OLD4 -> [3, 2, 1, 0, -1, -1]: 4 rows matched, 2 new, no OOV; partitioned 3+3.
+  const { spec } = await specOf("wsu_28_embedding_column");
+  const report = await runWarmStart(spec, { store });
+  const v = report.variables.find((x) => x.name === "input_layer/sc_vocab_embedding/embedding_weights")!;
+  assert.equal(v.action, "remap");
+  assert.deepEqual(v.vocab, { axis: 0, matched: 4, new: 2, oov: 0 });
+  assert.deepEqual(v.shape, [6, 2]);
+  assert.equal(v.partitions, 2);
+  assert.equal(v.bytes, 6 * 2 * 4);
+  assert.equal(report.totals.remapped, 1);
+  // 4 rows x 2 floats from OLD, 2 rows x 2 generated (constant 0.42).
+  assert.equal(report.totals.bytesFromOld, 4 * 2 * 4);
+  assert.equal(report.totals.bytesGenerated, 2 * 2 * 4);
+});
+
+Deno.test("dry run: same plan as the real run, and nothing written", async () => {
+  const { spec, out } = await specOf("wsu_25_more_settings");
+  const dry = await runWarmStart(spec, { store, dryRun: true });
+  assert.equal(dry.dryRun, true);
+  assert.ok(isEmptyTree(out), "a dry run writes nothing");
+  const real = await runWarmStart(spec, { store });
+  assert.deepEqual(dry.variables, real.variables);
+  assert.deepEqual(dry.totals, real.totals);
+  const actions = Object.fromEntries(real.variables.map((v) => [v.name, v.action]));
+  assert.deepEqual(actions, {
+    "linear_model/bias_weights": "keep",
+    "linear_model/sc_hash/weights": "keep",
+    "linear_model/sc_keys/weights": "copy",
+    "linear_model/sc_vocab/weights": "remap",
+  });
+  const keys = real.variables.find((v) => v.name === "linear_model/sc_keys/weights")!;
+  assert.equal(keys.source, "some_other_name");
+});
+
+Deno.test("a job that warm-starts nothing reproduces NEW's files byte for byte", async () => {
+  const { spec, dir, out } = await specOf("wsu_26_more_settings_no_partitioning", {
+    vars_to_warm_start: [],
+    var_name_to_vocab_info: {},
+    var_name_to_prev_var_name: {},
+  });
+  const report = await runWarmStart(spec, { store });
+  assert.equal(report.totals.warmStarted, 0);
+  for (const suffix of [".index", ".data-00000-of-00001", ".meta"]) {
+    const ours = await Deno.readFile(`${out}/model-0${suffix}`);
+    const theirs = await Deno.readFile(posix.join(dir, "new", `model-0${suffix}`));
+    assert.deepEqual(ours, theirs, suffix);
+  }
+  assert.equal(
+    await Deno.readTextFile(`${out}/checkpoint`),
+    'model_checkpoint_path: "model-0"\nall_model_checkpoint_paths: "model-0"\n',
+  );
+});
+
+Deno.test("output may not overwrite an input checkpoint", async () => {
+  const { spec, dir } = await specOf("wsu_01_var");
+  await assert.rejects(
+    runWarmStart({ ...spec, output: posix.join(dir, "new", "model-0") }, { store }),
+    /is one of the input checkpoints/,
+  );
+});
