@@ -4,12 +4,12 @@
  *
  * @module
  */
-import * as posix from "node:path/posix";
 import { crc32c, maskCrc } from "../lib/bytes/crc32c.ts";
 import { defaultHeader, encodeBundleIndex } from "../lib/checkpoint/bundle_index.ts";
 import { DT_FLOAT } from "../lib/checkpoint/dtype.ts";
 import { dataLocation, indexLocation } from "../lib/checkpoint/naming.ts";
 import type { BundleEntry } from "../lib/checkpoint/types.ts";
+import { joinLocation } from "../lib/storage/location.ts";
 import type { Store } from "../lib/storage/store.ts";
 
 /** Sizes of a synthetic job. */
@@ -88,7 +88,7 @@ export async function writeSynthetic(store: Store, dir: string, o: SyntheticOpti
   const newTokens = blocks.flat();
   for (let i = 0; i < Math.floor(o.vocab / 10); i++) newTokens.splice((i * 37) % newTokens.length, 0, `new_${i}`);
   const oov = 2;
-  const join = (rel: string) => posix.join(dir, rel);
+  const join = (rel: string) => joinLocation(dir, rel);
   await store.put(join("old_vocab.txt"), new TextEncoder().encode(oldTokens.join("\n") + "\n"));
   await store.put(join("new_vocab.txt"), new TextEncoder().encode(newTokens.join("\n") + "\n"));
   await writeCheckpoint(store, join("old/model-0"), [

@@ -42,6 +42,10 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     0,
   );
   const progress = { done: 0, total };
+  // Replacing an earlier output: unpublish it first (index gone = not a checkpoint), so a failed
+  // rerun leaves no checkpoint rather than an old index over new data.
+  const index = indexLocation(plan.output);
+  if (await store.stat(index)) await store.delete(index);
   try {
     for (const shard of plan.shards) {
       const location = dataLocation(plan.output, shard.shardId, plan.header.numShards);
@@ -52,12 +56,13 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         bytesTotal: total,
       });
       written.push(location);
+      const sizeHint = shard.tensors.reduce((n, t) => n + t.size + paddingSize(t), 0);
       await store.write(location, shardPieces(shard, options, entries, progress), {
-        signal: options.signal,
+        sizeHint,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     }
     options.signal?.throwIfAborted();
-    const index = indexLocation(plan.output);
     options.onProgress?.({ phase: "write-index", message: `writing ${index}` });
     written.push(index);
     await store.put(index, encodeBundleIndex(plan.header, [...entries, ...plan.dataless]));

@@ -10,6 +10,7 @@ import { resolveCheckpointPrefix } from "../checkpoint/state_file.ts";
 import { decodeStringTensor } from "../checkpoint/string_tensor.ts";
 import { readTensorBytes } from "../checkpoint/tensor_reader.ts";
 import { NotFoundError, SettingsError } from "../errors.ts";
+import { withRetries } from "../storage/retry.ts";
 import type { Store } from "../storage/store.ts";
 import { executePlan } from "./executor.ts";
 import { loadNewModel, OBJECT_GRAPH_KEY } from "./new_model.ts";
@@ -31,6 +32,8 @@ export interface RunOptions {
   chunkBytes?: number;
   /** Chunks read ahead of the writer (default 4). */
   readConcurrency?: number;
+  /** Retry transient storage faults (5xx, throttling, resets, short bodies); default true. */
+  retries?: boolean;
 }
 
 const VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE";
@@ -82,7 +85,8 @@ async function shardStats(store: Store, index: BundleIndex) {
  */
 export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<Report> {
   const started = performance.now();
-  const { store } = options;
+  // Multipart parts retry inside the S3 store; whole requests retry here.
+  const store = options.retries === false ? options.store : withRetries(options.store);
   const progress = (phase: ProgressEvent["phase"], message: string) =>
     options.onProgress?.({ phase, message });
 

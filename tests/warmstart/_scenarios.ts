@@ -6,6 +6,7 @@ import * as posix from "node:path/posix";
 import { readBundleIndex } from "../../lib/checkpoint/bundle_index.ts";
 import { readTensorBytes } from "../../lib/checkpoint/tensor_reader.ts";
 import { FileStore } from "../../lib/storage/file_store.ts";
+import type { Store } from "../../lib/storage/store.ts";
 import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
 import { runWarmStart } from "../../lib/warmstart/run.ts";
 import type { Report } from "../../lib/warmstart/types.ts";
@@ -65,10 +66,14 @@ export async function runScenario(s: Scenario, outRoot: string, dryRun = false):
  * Compares every tensor of our output with TF's expected checkpoint, byte for byte (via our
  * reader, which checks CRCs). Returns the differences.
  */
-export async function compareWithExpected(s: Scenario, output: string): Promise<string[]> {
+export async function compareWithExpected(
+  s: Scenario,
+  output: string,
+  actualStore: Store = new FileStore(),
+): Promise<string[]> {
   const store = new FileStore();
   const expected = await readBundleIndex(store, posix.join(s.dir, "expected", "model-0"));
-  const actual = await readBundleIndex(store, output);
+  const actual = await readBundleIndex(actualStore, output);
   const diffs: string[] = [];
   const names = (idx: typeof expected) => idx.variables().map((e) => new TextDecoder().decode(e.key));
   const exp = names(expected);
@@ -88,7 +93,7 @@ export async function compareWithExpected(s: Scenario, output: string): Promise<
     if (e.slices.length > 0) continue;
     const [eb, ab] = await Promise.all([
       readTensorBytes(store, expected, e),
-      readTensorBytes(store, actual, a),
+      readTensorBytes(actualStore, actual, a),
     ]);
     if (!bytesEqual(eb, ab)) diffs.push(`${name}: values differ`);
   }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `deno task test`: makes sure everything the suite needs is installed (idempotent, cached), then
+# runs it. On a fresh machine the first run creates .venv (TensorFlow, moto from PyPI) and builds
+# versitygw and actionlint from their Go modules into .cache/bin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { echo "test: $*" >&2; }
+
+if ! .venv/bin/python -c 'import tensorflow, moto' >/dev/null 2>&1; then
+  log "creating .venv from tests/requirements.txt (tensorflow-cpu, moto; a few minutes)"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt >&2
+fi
+bash scripts/s3_server.sh build >/dev/null
+bash scripts/actionlint.sh build >/dev/null
+
+exec deno test -A --parallel "${@:-tests/}"
