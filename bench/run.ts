@@ -34,7 +34,9 @@ function line(label: string, r: { seconds: number; peakRssMiB: number; bytesWrit
   console.log(
     `${label.padEnd(28)} ${r.seconds.toFixed(2).padStart(7)} s  ${
       (mib / r.seconds).toFixed(0).padStart(5)
-    } MiB/s written  peak RSS ${String(r.peakRssMiB).padStart(4)} MiB  (output ${mib.toFixed(0)} MiB)`,
+    } MiB/s written  peak RSS ${String(r.peakRssMiB).padStart(4)} MiB  (output ${
+      mib.toFixed(0)
+    } MiB)`,
   );
 }
 

@@ -38,7 +38,7 @@ interface TensorSpec {
 
 async function writeCheckpoint(store: Store, prefix: string, tensors: TensorSpec[]) {
   const entries: BundleEntry[] = [];
-  const CHUNK = 1 << 20; // elements per generated chunk
+  const CHUNK = 1024 * 1024; // elements per generated chunk
   let offset = 0;
   async function* pieces() {
     for (const t of tensors) {
@@ -71,7 +71,7 @@ async function writeCheckpoint(store: Store, prefix: string, tensors: TensorSpec
  * (locations relative to `dir`). Returns the spec object.
  */
 export async function writeSynthetic(store: Store, dir: string, o: SyntheticOptions) {
-  const denseRows = Math.max(1, Math.floor((o.denseMiB << 20) / (4 * 256)));
+  const denseRows = Math.max(1, Math.floor((o.denseMiB * 1024 * 1024) / (4 * 256)));
   const dense = Array.from({ length: o.dense }, (_, i) => ({
     key: `dense_${i}/kernel`,
     shape: [denseRows, 256],
@@ -86,7 +86,9 @@ export async function writeSynthetic(store: Store, dir: string, o: SyntheticOpti
     [blocks[i], blocks[j]] = [blocks[j], blocks[i]];
   }
   const newTokens = blocks.flat();
-  for (let i = 0; i < Math.floor(o.vocab / 10); i++) newTokens.splice((i * 37) % newTokens.length, 0, `new_${i}`);
+  for (let i = 0; i < Math.floor(o.vocab / 10); i++) {
+    newTokens.splice((i * 37) % newTokens.length, 0, `new_${i}`);
+  }
   const oov = 2;
   const join = (rel: string) => joinLocation(dir, rel);
   await store.put(join("old_vocab.txt"), new TextEncoder().encode(oldTokens.join("\n") + "\n"));

@@ -16,7 +16,9 @@ export interface ObjectStat {
 
 /** A byte range; `offset` and `length` are plain numbers (safe up to 2^53). */
 export interface ByteRange {
+  /** First byte, 0-based. */
   offset: number;
+  /** Number of bytes. */
   length: number;
 }
 
@@ -33,8 +35,11 @@ export type WritePiece = Uint8Array | CopyPiece;
 
 /** A byte range of an existing object; S3 copies it server-side when it is large enough. */
 export interface CopyPiece {
+  /** Location of the source object. */
   copyFrom: string;
+  /** First byte of the source range. */
   offset: number;
+  /** Number of bytes to copy. */
   length: number;
   /** ETag the source must still have (x-amz-copy-source-if-match). */
   ifMatch?: string;
@@ -44,14 +49,19 @@ export interface CopyPiece {
 export interface WriteOptions {
   /** Create-only: fail with PreconditionFailedError if the object exists (If-None-Match: *). */
   ifNoneMatch?: boolean;
+  /** Content-Type of the new object. */
   contentType?: string;
   /** Abort the write; a multipart upload is aborted and nothing becomes visible. */
   signal?: AbortSignal;
+  /** Expected total size of a streamed write; lets S3 pick a part size that fits 10,000 parts. */
+  sizeHint?: number;
 }
 
 /** What a finished write produced. */
 export interface WriteResult {
+  /** Bytes written. */
   size: number;
+  /** ETag of the new object (S3: as the server returned it, quoted). */
   etag: string;
 }
 

@@ -18,7 +18,7 @@ import { segmentLength } from "./plan.ts";
 import { dictKeysRepr, setRepr } from "./python_repr.ts";
 import { selectVariables } from "./selection.ts";
 import type { JobSpec, VariableReport } from "./types.ts";
-import type { Vocabulary } from "./vocab_file.ts";
+import type { Vocabulary, VocabularyIndex } from "./vocab_file.ts";
 import { planVocab } from "./vocab_path.ts";
 
 /** Everything the planner needs, already loaded. */
@@ -32,6 +32,7 @@ export interface PlanInputs {
   /** Sizes of NEW's data shards (to carry trailing padding). */
   newShardSizes: number[];
   readVocabulary(location: string, vocabSize: number): Promise<Vocabulary>;
+  indexVocabulary(location: string, vocabSize: number): Promise<VocabularyIndex>;
 }
 
 /**
@@ -54,7 +55,11 @@ export async function buildPlan(inputs: PlanInputs): Promise<Plan> {
   const vocabStats = new Map<string, VocabStats>();
   const vocabUsed = new Set<string>();
   const copyCtx = { ckptArg, oldIndex, deferred };
-  const vocabCtx = { ...copyCtx, readVocabulary: inputs.readVocabulary };
+  const vocabCtx = {
+    ...copyCtx,
+    readVocabulary: inputs.readVocabulary,
+    indexVocabulary: inputs.indexVocabulary,
+  };
 
   for (const group of selection.groups) {
     const prev = Object.hasOwn(prevNames, group.name) ? prevNames[group.name] : undefined;

@@ -17,7 +17,7 @@ import { loadNewModel, OBJECT_GRAPH_KEY } from "./new_model.ts";
 import { buildPlan } from "./planner.ts";
 import { buildReport } from "./report.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
-import { parseVocabulary, type Vocabulary } from "./vocab_file.ts";
+import { parseVocabulary, type Vocabulary, VocabularyIndex } from "./vocab_file.ts";
 
 /** Options for {@link runWarmStart}. */
 export interface RunOptions {
@@ -28,7 +28,7 @@ export interface RunOptions {
   /** Progress callback (CLI: stderr, HTTP: NDJSON). */
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
-  /** Bytes per streamed chunk (default 4 MiB). */
+  /** Bytes per streamed chunk (default 1 MiB). */
   chunkBytes?: number;
   /** Chunks read ahead of the writer (default 4). */
   readConcurrency?: number;
@@ -122,16 +122,26 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     ...(spec.trainableVariables ? { trainableVariables: spec.trainableVariables } : {}),
     ...(newGraph ? { objectGraph: newGraph } : {}),
   });
+  // Each vocabulary file is read, parsed and indexed once per job.
   const vocabularies = new Map<string, Promise<Vocabulary>>();
-  const readVocabulary = (location: string, vocabSize: number) => {
-    const cacheKey = `${vocabSize}\u0000${location}`;
-    let v = vocabularies.get(cacheKey);
-    if (!v) {
-      v = readVocabularyFile(store, location, vocabSize);
-      vocabularies.set(cacheKey, v);
-    }
-    return v;
+  const indexes = new Map<string, Promise<VocabularyIndex>>();
+  const cached = <T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>) => {
+    let value = cache.get(key);
+    if (!value) cache.set(key, value = make());
+    return value;
   };
+  const readVocabulary = (location: string, vocabSize: number) =>
+    cached(
+      vocabularies,
+      `${vocabSize}\u0000${location}`,
+      () => readVocabularyFile(store, location, vocabSize),
+    );
+  const indexVocabulary = (location: string, vocabSize: number) =>
+    cached(
+      indexes,
+      `${vocabSize}\u0000${location}`,
+      async () => new VocabularyIndex(await readVocabulary(location, vocabSize)),
+    );
   const plan = await buildPlan({
     spec,
     oldIndex,
@@ -140,6 +150,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     ...(oldGraph ? { oldObjectRenames: objectRenames(oldGraph, newGraph !== undefined) } : {}),
     newShardSizes: newShards.stats.map((s) => s.size),
     readVocabulary,
+    indexVocabulary,
   });
   if (options.dryRun) {
     return buildReport(spec, plan, true, Math.round(performance.now() - started));
@@ -149,8 +160,8 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     oldIndex,
     newIndex,
     etags,
-    chunkBytes: options.chunkBytes ?? 4 << 20,
-    rowGapBytes: 64 << 10,
+    chunkBytes: options.chunkBytes ?? 1024 * 1024,
+    rowGapBytes: 64 * 1024,
     readConcurrency: options.readConcurrency ?? 4,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -1,32 +1,32 @@
 /**
  * Vocabulary files exactly as TensorFlow's TextFileLineIterator reads them: one token per line,
  * the whole line is the token (no trimming), lines split on `\n` with one trailing `\r` dropped,
- * a final line without newline counts, empty lines are errors. Tokens are compared as bytes: they
- * are kept as "binary strings" (one char per byte), never decoded.
+ * a final line without newline counts, empty lines are errors. Tokens are compared as bytes and
+ * never decoded; a vocabulary is its file bytes plus line offsets, and the old-vocabulary lookup is
+ * an open-addressing hash table over those bytes — a few bytes per token, so million-token
+ * vocabularies stay small next to the streaming buffers.
  *
  * @module
  */
 import { SettingsError } from "../errors.ts";
 
-/** A vocabulary: its tokens in line order (binary strings) and where it came from. */
+/** A vocabulary: the file's bytes and where each token (line) starts and ends. */
 export interface Vocabulary {
   location: string;
-  /** Token of line i (0-based), one char per byte. */
-  tokens: string[];
+  /** Number of tokens read. */
+  size: number;
+  bytes: Uint8Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+}
+
+/** The bytes of token `i`. */
+export function token(vocab: Vocabulary, i: number): Uint8Array {
+  return vocab.bytes.subarray(vocab.starts[i], vocab.ends[i]);
 }
 
 function vocabError(message: string, location: string): SettingsError {
   return new SettingsError(message, { field: location, kind: "warm_start" });
-}
-
-/** Bytes to a binary string without decoding (byte b -> char code b). */
-export function toBinaryString(bytes: Uint8Array): string {
-  let s = "";
-  const CHUNK = 8192;
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    s += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return s;
 }
 
 /**
@@ -48,60 +48,108 @@ export function parseVocabulary(bytes: Uint8Array, location: string, vocabSize =
   if (bytes.length === 0) {
     throw vocabError(`Invalid content in ${location}: the vocabulary file is empty.`, location);
   }
-  const tokens: string[] = [];
+  if (bytes.length >= 2 ** 32) {
+    throw vocabError(`Vocabulary file ${location} is larger than 4 GiB`, location);
+  }
+  const starts: number[] = [];
+  const ends: number[] = [];
   let start = 0;
-  while (start < bytes.length && (vocabSize < 0 || tokens.length < vocabSize)) {
+  while (start < bytes.length && (vocabSize < 0 || starts.length < vocabSize)) {
     let end = bytes.indexOf(0x0a, start);
     const next = end < 0 ? bytes.length : end + 1;
     if (end < 0) end = bytes.length;
-    let lineEnd = end;
-    if (lineEnd > start && bytes[lineEnd - 1] === 0x0d) lineEnd--;
-    if (lineEnd === start) {
+    if (end > start && bytes[end - 1] === 0x0d) end--;
+    if (end === start) {
       // TF reports the input position after the offending line.
       throw vocabError(
         `Invalid content in ${location}: empty line found at position ${next}.`,
         location,
       );
     }
-    tokens.push(toBinaryString(bytes.subarray(start, lineEnd)));
+    starts.push(start);
+    ends.push(end);
     start = next;
   }
-  if (vocabSize > 0 && tokens.length < vocabSize) {
+  if (vocabSize > 0 && starts.length < vocabSize) {
     throw vocabError(
-      `Invalid vocab_size in ${location}: expected ${vocabSize} but got ${tokens.length}`,
+      `Invalid vocab_size in ${location}: expected ${vocabSize} but got ${starts.length}`,
       location,
     );
   }
-  return { location, tokens };
+  return {
+    location,
+    size: starts.length,
+    bytes,
+    starts: Uint32Array.from(starts),
+    ends: Uint32Array.from(ends),
+  };
 }
 
-/**
- * Token -> line index of an old vocabulary, failing like TF's HashTable on a repeated token.
- */
-export function indexVocabulary(vocab: Vocabulary): Map<string, number> {
-  const index = new Map<string, number>();
-  vocab.tokens.forEach((token, line) => {
-    const first = index.get(token);
-    if (first !== undefined) {
-      throw vocabError(
-        `HashTable has different value for same key. Key ${printable(token)} has ${first} ` +
-          `and trying to add value ${line} (duplicate token in ${vocab.location})`,
-        vocab.location,
-      );
+/** FNV-1a over bytes, as an unsigned 32-bit number. */
+function hashBytes(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193) >>> 0;
+  return h;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Token -> line index of an old vocabulary (TF's HashTable from the old vocab file). */
+export class VocabularyIndex {
+  readonly #vocab: Vocabulary;
+  readonly #slots: Int32Array;
+  readonly #mask: number;
+
+  /** Indexes `vocab`, failing like TF's HashTable on a repeated token. */
+  constructor(vocab: Vocabulary) {
+    this.#vocab = vocab;
+    let capacity = 16;
+    while (capacity < vocab.size * 2) capacity *= 2;
+    this.#slots = new Int32Array(capacity).fill(-1);
+    this.#mask = capacity - 1;
+    for (let line = 0; line < vocab.size; line++) {
+      const t = token(vocab, line);
+      const first = this.#probe(t, (slot) => (this.#slots[slot] = line));
+      if (first !== undefined) {
+        throw vocabError(
+          `HashTable has different value for same key. Key ${printable(t)} has ${first} ` +
+            `and trying to add value ${line} (duplicate token in ${vocab.location})`,
+          vocab.location,
+        );
+      }
     }
-    index.set(token, line);
-  });
-  return index;
+  }
+
+  /** Line index of `t`, or -1. */
+  lookup(t: Uint8Array): number {
+    return this.#probe(t) ?? -1;
+  }
+
+  /** Finds `t`; when absent, calls `insert` with the free slot. Returns the found line. */
+  #probe(t: Uint8Array, insert?: (slot: number) => void): number | undefined {
+    let slot = hashBytes(t) & this.#mask;
+    for (;;) {
+      const line = this.#slots[slot];
+      if (line < 0) {
+        insert?.(slot);
+        return undefined;
+      }
+      if (sameBytes(token(this.#vocab, line), t)) return line;
+      slot = (slot + 1) & this.#mask;
+    }
+  }
 }
 
 /** A token for messages: UTF-8 decoded when valid, else hex-escaped bytes. */
-export function printable(token: string): string {
-  const bytes = Uint8Array.from(token, (c) => c.charCodeAt(0));
+export function printable(t: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true }).decode(t);
   } catch {
-    return [...bytes].map((b) => b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16)}`)
-      .join("");
+    return [...t].map((b) => b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16)}`).join("");
   }
 }
 
@@ -111,22 +159,22 @@ export function printable(token: string): string {
  */
 export function generateVocabRemapping(
   newVocab: Vocabulary,
-  oldIndex: Map<string, number>,
+  oldIndex: VocabularyIndex,
   offset: number,
   count: number,
 ): { remapping: Int32Array; numPresent: number } {
-  if (offset + count > newVocab.tokens.length) {
+  if (offset + count > newVocab.size) {
     throw vocabError(
       `lookup table size must be larger than last new vocab entry's line: ` +
-        `${newVocab.location} has ${newVocab.tokens.length} lines but rows up to ` +
-        `${offset + count} are needed (new_vocab_size is larger than the new vocabulary file)`,
+        `${newVocab.location} has ${newVocab.size} lines but rows up to ${offset + count} are ` +
+        "needed (new_vocab_size is larger than the new vocabulary file)",
       newVocab.location,
     );
   }
   const remapping = new Int32Array(count);
   let numPresent = 0;
   for (let i = 0; i < count; i++) {
-    const j = oldIndex.get(newVocab.tokens[offset + i]) ?? -1;
+    const j = oldIndex.lookup(token(newVocab, offset + i));
     remapping[i] = j;
     if (j >= 0) numPresent++;
   }

@@ -24,8 +24,8 @@ import type { VocabInfo } from "./types.ts";
 import {
   checkNoDuplicateOldIds,
   generateVocabRemapping,
-  indexVocabulary,
   type Vocabulary,
+  type VocabularyIndex,
 } from "./vocab_file.ts";
 
 const FLOAT32_SIZE = 4;
@@ -37,6 +37,8 @@ export interface VocabContext {
   deferred: DeferredErrors;
   /** Reads and parses a vocabulary file (cached by the caller). */
   readVocabulary(location: string, vocabSize: number): Promise<Vocabulary>;
+  /** The token index of an old vocabulary (cached by the caller). */
+  indexVocabulary(location: string, vocabSize: number): Promise<VocabularyIndex>;
 }
 
 /** Result of the vocabulary path for one variable. */
@@ -222,10 +224,10 @@ async function planRows(
   backup: Backup,
 ): Promise<Planned> {
   const newVocab = await ctx.readVocabulary(info.newVocab, -1);
-  const oldVocab = await ctx.readVocabulary(info.oldVocab, info.oldVocabSize);
+  const oldIndex = await ctx.indexVocabulary(info.oldVocab, info.oldVocabSize);
   const { remapping, numPresent } = generateVocabRemapping(
     newVocab,
-    indexVocabulary(oldVocab),
+    oldIndex,
     offset,
     rowsToLoad,
   );
@@ -279,10 +281,10 @@ async function planColumns(
 ): Promise<Planned> {
   const newVocab = await ctx.readVocabulary(info.newVocab, -1);
   // old_vocab_size is never passed for columns: the whole old file is used.
-  const oldVocab = await ctx.readVocabulary(info.oldVocab, -1);
+  const oldIndex = await ctx.indexVocabulary(info.oldVocab, -1);
   const { remapping: colMap, numPresent } = generateVocabRemapping(
     newVocab,
-    indexVocabulary(oldVocab),
+    oldIndex,
     0,
     info.newVocabSize,
   );

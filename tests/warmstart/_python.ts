@@ -9,7 +9,9 @@ export async function runPython(script: string, stdin = "", args: string[] = [])
   try {
     Deno.statSync(PYTHON);
   } catch {
-    throw new Error(`${PYTHON} is missing: run .ci/run (or create .venv from tests/requirements.txt)`);
+    throw new Error(
+      `${PYTHON} is missing: run .ci/run (or create .venv from tests/requirements.txt)`,
+    );
   }
   const child = new Deno.Command(PYTHON, {
     args: [`${REPO}${script}`, ...args],

@@ -75,7 +75,8 @@ export async function compareWithExpected(
   const expected = await readBundleIndex(store, posix.join(s.dir, "expected", "model-0"));
   const actual = await readBundleIndex(actualStore, output);
   const diffs: string[] = [];
-  const names = (idx: typeof expected) => idx.variables().map((e) => new TextDecoder().decode(e.key));
+  const names = (idx: typeof expected) =>
+    idx.variables().map((e) => new TextDecoder().decode(e.key));
   const exp = names(expected);
   const act = names(actual);
   if (exp.join("\n") !== act.join("\n")) diffs.push(`keys ${act} != expected ${exp}`);

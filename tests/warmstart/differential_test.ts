@@ -43,7 +43,9 @@ Deno.test(`differential: seeds ${SEEDS} match TensorFlow bit for bit`, async () 
     const diffs = await compareWithExpected(s, outcome.output);
     if (diffs.length > 0) failures.push(`${s.name}: ${diffs.join("; ")}`);
   }
-  console.log(`${scenarios.length} scenarios (${errors} TF error cases), ${failures.length} failed`);
+  console.log(
+    `${scenarios.length} scenarios (${errors} TF error cases), ${failures.length} failed`,
+  );
   assert.deepEqual(failures, []);
   await Deno.remove(root, { recursive: true });
 });

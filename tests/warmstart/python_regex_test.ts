@@ -61,7 +61,11 @@ const NAMES = [
 async function pythonMatches(): Promise<boolean[][]> {
   const script = "import json,re,sys\nps,ns=json.load(sys.stdin)\n" +
     "print(json.dumps([[re.match(p,n) is not None for n in ns] for p in ps]))";
-  const cmd = new Deno.Command("python3", { args: ["-c", script], stdin: "piped", stdout: "piped" });
+  const cmd = new Deno.Command("python3", {
+    args: ["-c", script],
+    stdin: "piped",
+    stdout: "piped",
+  });
   const child = cmd.spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(JSON.stringify([PATTERNS, NAMES])));

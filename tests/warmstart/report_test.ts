@@ -18,7 +18,9 @@ Deno.test("report: an embedding remap says what moved (TF test 28 vectors)", asy
   // NEW6 vs OLD4 -> [3, 2, 1, 0, -1, -1]: 4 rows matched, 2 new, no OOV; partitioned 3+3.
   const { spec } = await specOf("wsu_28_embedding_column");
   const report = await runWarmStart(spec, { store });
-  const v = report.variables.find((x) => x.name === "input_layer/sc_vocab_embedding/embedding_weights")!;
+  const v = report.variables.find((x) =>
+    x.name === "input_layer/sc_vocab_embedding/embedding_weights"
+  )!;
   assert.equal(v.action, "remap");
   assert.deepEqual(v.vocab, { axis: 0, matched: 4, new: 2, oov: 0 });
   assert.deepEqual(v.shape, [6, 2]);

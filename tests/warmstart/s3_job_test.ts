@@ -52,8 +52,13 @@ Deno.test("warm-start bucket to bucket on versitygw matches TensorFlow", async (
       const report = await runWarmStart(spec, { store });
       assert.ok(report.totals.warmStarted > 0, s.name);
       assert.deepEqual(await compareWithExpected(s, spec.output, store), [], s.name);
-      const state = new TextDecoder().decode(await s3.read(`s3://wsbucket/out/${s.name}/checkpoint`));
-      assert.equal(state, 'model_checkpoint_path: "model-0"\nall_model_checkpoint_paths: "model-0"\n');
+      const state = new TextDecoder().decode(
+        await s3.read(`s3://wsbucket/out/${s.name}/checkpoint`),
+      );
+      assert.equal(
+        state,
+        'model_checkpoint_path: "model-0"\nall_model_checkpoint_paths: "model-0"\n',
+      );
     }
   } finally {
     await server.stop();
@@ -84,8 +89,14 @@ Deno.test("a multipart job on S3 equals the same job on local files; a fault pub
     }
 
     // The same job through a proxy that fails every part upload: retried, then given up.
-    const faulty = new S3Store({ env: { ...server.env, AWS_ENDPOINT_URL: proxy.endpoint, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
-    proxy.inject(match.uploadPart, { kind: "status", status: 500, code: "InternalError" }, Infinity);
+    const faulty = new S3Store({
+      env: { ...server.env, AWS_ENDPOINT_URL: proxy.endpoint, AWS_ENDPOINT_URL_S3: proxy.endpoint },
+    });
+    proxy.inject(
+      match.uploadPart,
+      { kind: "status", status: 500, code: "InternalError" },
+      Infinity,
+    );
     const output = "s3://big/failed/model-0";
     await assert.rejects(
       runWarmStart({ ...spec, output }, { store: new RoutingStore({ s3: faulty }) }),

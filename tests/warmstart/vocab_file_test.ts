@@ -3,12 +3,17 @@ import { SettingsError } from "../../lib/errors.ts";
 import {
   checkNoDuplicateOldIds,
   generateVocabRemapping,
-  indexVocabulary,
   parseVocabulary,
+  token,
+  type Vocabulary,
+  VocabularyIndex,
 } from "../../lib/warmstart/vocab_file.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const tokens = (s: string, size = -1) => parseVocabulary(enc(s), "v.txt", size).tokens;
+const dec = (b: Uint8Array) => String.fromCharCode(...b);
+const tokensOf = (v: Vocabulary) => Array.from({ length: v.size }, (_, i) => dec(token(v, i)));
+const tokens = (s: string, size = -1) => tokensOf(parseVocabulary(enc(s), "v.txt", size));
+const indexVocabulary = (v: Vocabulary) => new VocabularyIndex(v);
 
 Deno.test("parseVocabulary() splits lines like TF's TextFileLineIterator", () => {
   assert.deepEqual(tokens("a\nb\nc"), ["a", "b", "c"]); // no trailing newline
@@ -20,7 +25,7 @@ Deno.test("parseVocabulary() splits lines like TF's TextFileLineIterator", () =>
 
 Deno.test("parseVocabulary() keeps tokens as bytes (binary strings)", () => {
   const v = parseVocabulary(new Uint8Array([0xc3, 0xa9, 0x0a, 0xff, 0x0a]), "v.txt");
-  assert.deepEqual(v.tokens, ["\xc3\xa9", "\xff"]);
+  assert.deepEqual(tokensOf(v), ["\xc3\xa9", "\xff"]);
 });
 
 Deno.test("parseVocabulary() rejects empty lines with TF's message and position", () => {
@@ -70,7 +75,8 @@ Deno.test("generateVocabRemapping() reproduces TF's op doc and kernel tests K1-K
 
 Deno.test("generateVocabRemapping() needs enough new-vocab lines", () => {
   const n = parseVocabulary(enc("a\nb"), "new");
-  assert.throws(() => generateVocabRemapping(n, new Map(), 0, 3), /lookup table size/);
+  const old = indexVocabulary(parseVocabulary(enc("a"), "old"));
+  assert.throws(() => generateVocabRemapping(n, old, 0, 3), /lookup table size/);
 });
 
 Deno.test("checkNoDuplicateOldIds() rejects two new ids on one old id (kernel K10)", () => {

@@ -1,0 +1,124 @@
+/**
+ * TF2 TrackableObjectGraph (the `_CHECKPOINTABLE_OBJECT_GRAPH` string scalar, spec §10.2): decoded
+ * to plain data and encoded back with the same bytes TF writes (for graphs TF wrote).
+ *
+ * @module
+ */
+import { CorruptCheckpointError } from "../errors.ts";
+import { encodeMessage, ProtoTypes } from "./proto_schema.ts";
+
+/** Key of the object graph in TF2 checkpoints. */
+export const OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH";
+
+/** A child edge: node id and its (unescaped) local name. */
+export interface ObjectReference {
+  nodeId: number;
+  localName: string;
+}
+
+/** A saved attribute of an object (e.g. VARIABLE_VALUE) and its bundle key. */
+export interface SerializedTensor {
+  name: string;
+  fullName: string;
+  checkpointKey: string;
+}
+
+/** An optimizer slot: which variable, which slot, which node holds it. */
+export interface SlotVariableReference {
+  originalVariableNodeId: number;
+  slotName: string;
+  slotVariableNodeId: number;
+}
+
+/** One node of the graph. */
+export interface TrackableObject {
+  children: ObjectReference[];
+  attributes: SerializedTensor[];
+  slotVariables: SlotVariableReference[];
+  registeredSaver?: { name: string; objectName: string };
+  /** google.protobuf.BoolValue: undefined when not set. */
+  hasCheckpointValues?: boolean;
+}
+
+/** The whole graph; node 0 is the root. */
+export interface ObjectGraph {
+  nodes: TrackableObject[];
+}
+
+interface Decoded {
+  nodes?: Array<{
+    children?: Array<{ nodeId?: number; localName?: string }>;
+    attributes?: Array<{ name?: string; fullName?: string; checkpointKey?: string }>;
+    slotVariables?: Array<
+      { originalVariableNodeId?: number; slotName?: string; slotVariableNodeId?: number }
+    >;
+    registeredSaver?: { name?: string; objectName?: string };
+    hasCheckpointValues?: { value?: boolean };
+  }>;
+}
+
+/** Decodes a serialized TrackableObjectGraph. */
+export function decodeObjectGraph(bytes: Uint8Array, location?: string): ObjectGraph {
+  let m: Decoded;
+  try {
+    m = ProtoTypes.TrackableObjectGraph.decode(bytes) as unknown as Decoded;
+  } catch (e) {
+    throw new CorruptCheckpointError(
+      `Object graph ${location ?? ""} is not parseable: ${(e as Error).message}`,
+      { location, key: OBJECT_GRAPH_KEY },
+    );
+  }
+  return {
+    nodes: (m.nodes ?? []).map((n) => {
+      const node: TrackableObject = {
+        children: (n.children ?? []).map((c) => ({
+          nodeId: c.nodeId ?? 0,
+          localName: c.localName ?? "",
+        })),
+        attributes: (n.attributes ?? []).map((a) => ({
+          name: a.name ?? "",
+          fullName: a.fullName ?? "",
+          checkpointKey: a.checkpointKey ?? "",
+        })),
+        slotVariables: (n.slotVariables ?? []).map((s) => ({
+          originalVariableNodeId: s.originalVariableNodeId ?? 0,
+          slotName: s.slotName ?? "",
+          slotVariableNodeId: s.slotVariableNodeId ?? 0,
+        })),
+      };
+      if (n.registeredSaver) {
+        node.registeredSaver = {
+          name: n.registeredSaver.name ?? "",
+          objectName: n.registeredSaver.objectName ?? "",
+        };
+      }
+      if (n.hasCheckpointValues) node.hasCheckpointValues = n.hasCheckpointValues.value ?? false;
+      return node;
+    }),
+  };
+}
+
+function nonDefault<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== 0 && v !== "" && v !== false) out[k] = v;
+  return out as Partial<T>;
+}
+
+/** Encodes a graph (proto3 rules: default scalars omitted, set sub-messages always written). */
+export function encodeObjectGraph(g: ObjectGraph): Uint8Array {
+  const msg = {
+    nodes: g.nodes.map((n) => {
+      const node: Record<string, unknown> = {
+        children: n.children.map((c) => nonDefault({ ...c })),
+        attributes: n.attributes.map((a) => nonDefault({ ...a })),
+        slotVariables: n.slotVariables.map((s) => nonDefault({ ...s })),
+      };
+      if (n.registeredSaver) node.registeredSaver = nonDefault({ ...n.registeredSaver });
+      if (n.hasCheckpointValues !== undefined) {
+        node.hasCheckpointValues = n.hasCheckpointValues ? { value: true } : {};
+      }
+      return node;
+    }),
+  };
+  return encodeMessage(ProtoTypes.TrackableObjectGraph, msg);
+}

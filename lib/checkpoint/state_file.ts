@@ -1,0 +1,244 @@
+/**
+ * The `checkpoint` state file (text-format `tensorflow.CheckpointState`, spec §9): parse, format
+ * like Python's text_format, and resolve a directory or prefix to a checkpoint prefix with the
+ * semantics of tf.train.latest_checkpoint / load_checkpoint.
+ *
+ * @module
+ */
+import { CorruptCheckpointError, NotFoundError } from "../errors.ts";
+import type { Store } from "../storage/store.ts";
+import { joinLocation } from "../storage/location.ts";
+import { indexLocation } from "./naming.ts";
+
+/** Name of the state file in a checkpoint directory. */
+export const STATE_FILE_NAME = "checkpoint";
+
+/** CheckpointState. Paths are as written (relative paths are relative to the file's directory). */
+export interface CheckpointState {
+  modelCheckpointPath: string;
+  allModelCheckpointPaths: string[];
+  allModelCheckpointTimestamps: number[];
+  /** Absent when not written (TF1 Saver / plain tf.train.Checkpoint). */
+  lastPreservedTimestamp?: number;
+}
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+function unescapeString(raw: string, line: number): string {
+  // Work on UTF-8 bytes so octal/hex escapes of bytes compose correctly.
+  const src = utf8.encode(raw);
+  const out: number[] = [];
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c !== 0x5c) {
+      out.push(c);
+      continue;
+    }
+    const n = src[++i];
+    const ch = String.fromCharCode(n);
+    const simple: Record<string, number> = {
+      n: 10,
+      t: 9,
+      r: 13,
+      '"': 34,
+      "'": 39,
+      "\\": 92,
+      a: 7,
+      b: 8,
+      f: 12,
+      v: 11,
+      "?": 63,
+    };
+    if (ch in simple) out.push(simple[ch]);
+    else if (ch >= "0" && ch <= "7") {
+      let v = 0;
+      let k = 0;
+      while (k < 3 && i < src.length && src[i] >= 0x30 && src[i] <= 0x37) {
+        v = v * 8 + (src[i] - 0x30);
+        i++;
+        k++;
+      }
+      i--;
+      out.push(v & 0xff);
+    } else if (ch === "x" || ch === "X") {
+      let v = 0;
+      let k = 0;
+      i++;
+      while (k < 2 && i < src.length && /[0-9a-fA-F]/.test(String.fromCharCode(src[i]))) {
+        v = v * 16 + parseInt(String.fromCharCode(src[i]), 16);
+        i++;
+        k++;
+      }
+      i--;
+      if (k === 0) throw new Error(`bad \\x escape on line ${line}`);
+      out.push(v);
+    } else {
+      throw new Error(`bad escape \\${ch} on line ${line}`);
+    }
+  }
+  return utf8Decoder.decode(new Uint8Array(out));
+}
+
+/**
+ * Parses the text of a `checkpoint` file. Throws CorruptCheckpointError on syntax errors or
+ * unknown fields.
+ */
+export function parseCheckpointState(text: string, location?: string): CheckpointState {
+  const state: CheckpointState = {
+    modelCheckpointPath: "",
+    allModelCheckpointPaths: [],
+    allModelCheckpointTimestamps: [],
+  };
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n].trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$/.exec(line);
+    const fail = (why: string): never => {
+      throw new CorruptCheckpointError(
+        `Cannot parse checkpoint state ${location ?? ""} line ${n + 1}: ${why}`,
+        { location, actual: lines[n] },
+      );
+    };
+    if (!m) fail("expected `field: value`");
+    const [, field, rawValue] = m!;
+    const str = () => {
+      const q = /^(["'])(.*)\1$/.exec(rawValue);
+      if (!q) return fail("expected a quoted string");
+      try {
+        return unescapeString(q![2], n + 1);
+      } catch (e) {
+        return fail((e as Error).message);
+      }
+    };
+    const num = () => {
+      const v = Number(rawValue.replace(/[fF]$/, ""));
+      if (rawValue === "" || Number.isNaN(v) && !/^-?nan$/i.test(rawValue)) {
+        fail("expected a number");
+      }
+      return v;
+    };
+    switch (field) {
+      case "model_checkpoint_path":
+        state.modelCheckpointPath = str();
+        break;
+      case "all_model_checkpoint_paths":
+        state.allModelCheckpointPaths.push(str());
+        break;
+      case "all_model_checkpoint_timestamps":
+        state.allModelCheckpointTimestamps.push(num());
+        break;
+      case "last_preserved_timestamp":
+        state.lastPreservedTimestamp = num();
+        break;
+      default:
+        fail(`unknown field ${field}`);
+    }
+  }
+  return state;
+}
+
+/** C-escapes a string like protobuf's Python text_encoding.CEscape(as_utf8=True). */
+function escapeString(s: string): string {
+  const out: number[] = [];
+  const put = (t: string) => {
+    for (let i = 0; i < t.length; i++) out.push(t.charCodeAt(i));
+  };
+  for (const b of utf8.encode(s)) {
+    if (b === 0x0a) put("\\n");
+    else if (b === 0x0d) put("\\r");
+    else if (b === 0x09) put("\\t");
+    else if (b === 0x22) put('\\"');
+    else if (b === 0x27) put("\\'");
+    else if (b === 0x5c) put("\\\\");
+    else if (b < 0x20 || b === 0x7f) put("\\" + b.toString(8).padStart(3, "0"));
+    else out.push(b);
+  }
+  return new TextDecoder().decode(new Uint8Array(out));
+}
+
+/** Python's repr() of a float (shortest round-trip, ".0" on integral values). */
+function pythonFloat(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
+  const s = String(v);
+  // JS writes 1e-7 / 1e+21; Python writes 1e-07 / 1e+21.
+  return s.replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+/** Formats a state like `text_format.MessageToString` (one `field: value` line each). */
+export function formatCheckpointState(state: CheckpointState): string {
+  let out = "";
+  if (state.modelCheckpointPath !== "") {
+    out += `model_checkpoint_path: "${escapeString(state.modelCheckpointPath)}"\n`;
+  }
+  for (const p of state.allModelCheckpointPaths) {
+    out += `all_model_checkpoint_paths: "${escapeString(p)}"\n`;
+  }
+  for (const t of state.allModelCheckpointTimestamps) {
+    out += `all_model_checkpoint_timestamps: ${pythonFloat(t)}\n`;
+  }
+  if (state.lastPreservedTimestamp !== undefined && state.lastPreservedTimestamp !== 0) {
+    out += `last_preserved_timestamp: ${pythonFloat(state.lastPreservedTimestamp)}\n`;
+  }
+  return out;
+}
+
+/** Writes `<dir>/checkpoint` in one atomic put. */
+export async function writeCheckpointState(
+  store: Store,
+  dir: string,
+  state: CheckpointState,
+): Promise<void> {
+  await store.put(joinLocation(dir, STATE_FILE_NAME), utf8.encode(formatCheckpointState(state)), {
+    contentType: "text/plain",
+  });
+}
+
+/** Reads `<dir>/checkpoint`; undefined when it does not exist. */
+export async function readCheckpointState(
+  store: Store,
+  dir: string,
+): Promise<CheckpointState | undefined> {
+  const location = joinLocation(dir, STATE_FILE_NAME);
+  if (!(await store.stat(location))) return undefined;
+  const text = new TextDecoder().decode(await store.read(location));
+  return parseCheckpointState(text, location);
+}
+
+/**
+ * Resolves a checkpoint prefix or directory to a prefix, like TF's load_checkpoint: when
+ * `<x>.index` exists, `x`; else when `<x>/checkpoint` exists, its model_checkpoint_path joined onto
+ * `x` (relative paths) whose `.index` must exist; otherwise NotFoundError.
+ */
+export async function resolveCheckpointPrefix(store: Store, dirOrPrefix: string): Promise<string> {
+  const x = dirOrPrefix.length > 1 ? dirOrPrefix.replace(/\/+$/, "") : dirOrPrefix;
+  if (await store.stat(indexLocation(x))) return x;
+  const stateLocation = joinLocation(x, STATE_FILE_NAME);
+  const state = await readCheckpointState(store, x);
+  if (!state) {
+    throw new NotFoundError(
+      `No checkpoint at ${dirOrPrefix}: neither ${indexLocation(x)} nor ${stateLocation} exists. ` +
+        `Pass a checkpoint prefix (e.g. dir/ckpt-1, whose .index file exists) or a directory ` +
+        `containing a 'checkpoint' state file.`,
+      { location: dirOrPrefix },
+    );
+  }
+  if (state.modelCheckpointPath === "") {
+    throw new CorruptCheckpointError(
+      `Invalid checkpoint state loaded from ${x}: model_checkpoint_path is empty`,
+      { location: stateLocation, key: "model_checkpoint_path" },
+    );
+  }
+  const prefix = joinLocation(x, state.modelCheckpointPath);
+  if (!(await store.stat(indexLocation(prefix)))) {
+    throw new NotFoundError(
+      `${stateLocation} names checkpoint ${prefix}, but ${indexLocation(prefix)} does not exist ` +
+        `(was the checkpoint deleted or moved?). Pass an existing checkpoint prefix instead.`,
+      { location: indexLocation(prefix) },
+    );
+  }
+  return prefix;
+}

@@ -1,0 +1,214 @@
+/**
+ * The function's configuration, read from the environment (and an optional JSON file for
+ * watches and schedules). Credentials for storage are read by lib/storage from the environment;
+ * nothing here accepts credentials from a request.
+ *
+ * @module
+ */
+import { ConfigError } from "./errors.ts";
+import { parseAllowList } from "./allow_list.ts";
+
+/** An `.index` under `prefix` starts the job built from the `job` template (see template.ts). */
+export interface WatchRule {
+  /** Location prefix, e.g. `s3://models/candidates/`. */
+  prefix: string;
+  /** A job spec JSON object whose strings may use `{new_checkpoint}`, `{new_dir}`, `{new_name}`. */
+  job: Record<string, unknown>;
+}
+
+/** A Deno.cron schedule: warm-start the latest checkpoint under `newCheckpointsUnder`. */
+export interface ScheduleRule {
+  /** Unique cron name (Deno.cron requires one). */
+  name: string;
+  /** Cron expression, UTC (e.g. `0 2 * * *` = every day at 02:00). */
+  schedule: string;
+  /** Directory whose latest checkpoint is the NEW checkpoint of each run. */
+  newCheckpointsUnder: string;
+  /** Job template, as for watches. `ckpt_to_initialize_from` may be a directory (its latest). */
+  job: Record<string, unknown>;
+  /** Retry delays in ms for a failed run (Deno.cron backoffSchedule; at most 5). */
+  backoffSchedule?: number[];
+}
+
+/** Everything the server, the CLI and the triggers need to know. */
+export interface FunctionConfig {
+  /** WARM_START_TOKEN; undefined only in local mode. */
+  token?: string;
+  /** Local mode: no token required, the server listens on 127.0.0.1 only. */
+  local: boolean;
+  /** Canonical allowed prefixes (WARM_START_ALLOWED); undefined allows every location. */
+  allowed?: string[];
+  /** Request body limit in bytes (WARM_START_MAX_BODY_BYTES, default 1 MiB). */
+  maxBodyBytes: number;
+  /** PORT (default 8000). */
+  port: number;
+  /** Relative local locations in HTTP specs resolve here (WARM_START_BASE_DIR, default cwd). */
+  baseDir: string;
+  /** Name of job files that trigger a job when written (WARM_START_JOB_FILE). */
+  jobFileName: string;
+  /** POST /v1/events waits for the jobs before answering (WARM_START_EVENTS_WAIT=1). */
+  eventsWait: boolean;
+  /** `.index` watch rules (WARM_START_CONFIG.watch). */
+  watches: WatchRule[];
+  /** Deno.cron schedules (WARM_START_CONFIG.schedules). */
+  schedules: ScheduleRule[];
+  /** Things an operator should know at start (e.g. no allow-list). */
+  warnings: string[];
+}
+
+/** Where configuration comes from. */
+export interface ConfigSource {
+  /** Reads one environment variable. */
+  env: (name: string) => string | undefined;
+  /** Forces local mode (the CLI's `--local`). */
+  local?: boolean;
+  /** Reads WARM_START_CONFIG when it is a path. */
+  readTextFile?: (path: string) => string;
+  /** Directory relative paths resolve against. */
+  cwd?: string;
+}
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new ConfigError(name, "expected a positive integer");
+  }
+  return n;
+}
+
+function parseWatch(v: unknown, i: number): WatchRule {
+  const field = `WARM_START_CONFIG.watch[${i}]`;
+  if (!isRecord(v) || typeof v.prefix !== "string" || v.prefix === "" || !isRecord(v.job)) {
+    throw new ConfigError(field, 'expected {"prefix": "<location prefix>", "job": {<spec>}}');
+  }
+  return { prefix: v.prefix, job: v.job };
+}
+
+function parseSchedule(v: unknown, i: number): ScheduleRule {
+  const field = `WARM_START_CONFIG.schedules[${i}]`;
+  if (
+    !isRecord(v) || typeof v.name !== "string" || typeof v.schedule !== "string" ||
+    typeof v.new_checkpoints_under !== "string" || !isRecord(v.job)
+  ) {
+    throw new ConfigError(
+      field,
+      'expected {"name", "schedule": "<cron>", "new_checkpoints_under": "<dir>", "job": {<spec>}}',
+    );
+  }
+  const backoff = v.backoff_schedule;
+  if (
+    backoff !== undefined &&
+    (!Array.isArray(backoff) || backoff.length > 5 ||
+      !backoff.every((n) => Number.isSafeInteger(n) && n > 0 && n <= 3_600_000))
+  ) {
+    throw new ConfigError(
+      `${field}.backoff_schedule`,
+      "expected at most 5 delays of 1..3600000 ms",
+    );
+  }
+  return {
+    name: v.name,
+    schedule: v.schedule,
+    newCheckpointsUnder: v.new_checkpoints_under,
+    job: v.job,
+    ...(backoff ? { backoffSchedule: backoff as number[] } : {}),
+  };
+}
+
+function parseConfigJson(text: string): { watch: WatchRule[]; schedules: ScheduleRule[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError("WARM_START_CONFIG", `not valid JSON (${(e as Error).message})`);
+  }
+  if (!isRecord(json)) throw new ConfigError("WARM_START_CONFIG", "expected a JSON object");
+  const watch = json.watch ?? [];
+  const schedules = json.schedules ?? [];
+  if (!Array.isArray(watch)) throw new ConfigError("WARM_START_CONFIG.watch", "expected a list");
+  if (!Array.isArray(schedules)) {
+    throw new ConfigError("WARM_START_CONFIG.schedules", "expected a list");
+  }
+  const names = new Set<string>();
+  const parsedSchedules = schedules.map(parseSchedule);
+  for (const s of parsedSchedules) {
+    if (names.has(s.name)) {
+      throw new ConfigError("WARM_START_CONFIG.schedules", `duplicate name "${s.name}"`);
+    }
+    names.add(s.name);
+  }
+  return { watch: watch.map(parseWatch), schedules: parsedSchedules };
+}
+
+/**
+ * Reads and validates the configuration.
+ *
+ * @throws ConfigError naming the variable at fault (e.g. no WARM_START_TOKEN outside local mode)
+ */
+export function loadConfig(source: ConfigSource): FunctionConfig {
+  const { env } = source;
+  const cwd = source.cwd ?? "/";
+  const local = source.local === true || flag(env("WARM_START_LOCAL"));
+  const token = env("WARM_START_TOKEN") || undefined;
+  if (!local && token === undefined) {
+    throw new ConfigError(
+      "WARM_START_TOKEN",
+      "required: set a secret token, or run in local mode (WARM_START_LOCAL=1 or --local)",
+    );
+  }
+  if (token !== undefined && token.length < 16) {
+    throw new ConfigError("WARM_START_TOKEN", "too short: use at least 16 random characters");
+  }
+  const warnings: string[] = [];
+  const allowedRaw = env("WARM_START_ALLOWED");
+  let allowed: string[] | undefined;
+  if (allowedRaw === undefined || allowedRaw.trim() === "") {
+    warnings.push("WARM_START_ALLOWED is not set: jobs may read and write any location");
+  } else {
+    try {
+      allowed = parseAllowList(allowedRaw, cwd);
+    } catch (e) {
+      throw new ConfigError("WARM_START_ALLOWED", (e as Error).message);
+    }
+  }
+  if (local && token === undefined) {
+    warnings.push("local mode without WARM_START_TOKEN: listening on 127.0.0.1 only");
+  }
+  let watches: WatchRule[] = [];
+  let schedules: ScheduleRule[] = [];
+  const configRaw = env("WARM_START_CONFIG");
+  if (configRaw !== undefined && configRaw.trim() !== "") {
+    const text = configRaw.trim().startsWith("{")
+      ? configRaw
+      : (source.readTextFile ?? Deno.readTextFileSync)(configRaw);
+    ({ watch: watches, schedules } = parseConfigJson(text));
+  }
+  return {
+    ...(token !== undefined ? { token } : {}),
+    local,
+    ...(allowed !== undefined ? { allowed } : {}),
+    maxBodyBytes: positiveInt(
+      "WARM_START_MAX_BODY_BYTES",
+      env("WARM_START_MAX_BODY_BYTES"),
+      DEFAULT_MAX_BODY,
+    ),
+    port: positiveInt("PORT", env("PORT"), 8000),
+    baseDir: env("WARM_START_BASE_DIR") || cwd,
+    jobFileName: env("WARM_START_JOB_FILE") || "warm_start.json",
+    eventsWait: flag(env("WARM_START_EVENTS_WAIT")),
+    watches,
+    schedules,
+    warnings,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Typed refusals of the function layer. main.ts maps them to HTTP status codes and exit codes;
+ * nothing here knows about either.
+ *
+ * @module
+ */
+
+/** The request carried no valid credentials (HTTP 401). */
+export class UnauthorizedError extends Error {
+  /**
+   * Creates the error.
+   * @param message what to tell the client
+   */
+  constructor(message = "Missing or invalid credentials: send Authorization: Bearer <token>") {
+    super(message);
+    this.name = "UnauthorizedError";
+  }
+}
+
+/** A spec names a location outside WARM_START_ALLOWED (HTTP 403, CLI exit 2). */
+export class ForbiddenLocationError extends Error {
+  /** The spec field naming the location, e.g. `output` or `var_name_to_vocab_info.w.new_vocab`. */
+  readonly field: string;
+  /** The refused location. */
+  readonly location: string;
+
+  /**
+   * Creates the error.
+   * @param field spec field
+   * @param location the refused location
+   * @param reason why
+   */
+  constructor(field: string, location: string, reason: string) {
+    super(`Location not allowed: ${field}: ${JSON.stringify(location)} ${reason}`);
+    this.name = "ForbiddenLocationError";
+    this.field = field;
+    this.location = location;
+  }
+}
+
+/** The request body is larger than the configured limit (HTTP 413). */
+export class PayloadTooLargeError extends Error {
+  /** The limit in bytes. */
+  readonly limit: number;
+
+  /**
+   * Creates the error.
+   * @param limit the limit in bytes
+   */
+  constructor(limit: number) {
+    super(`Request body is larger than ${limit} bytes (WARM_START_MAX_BODY_BYTES)`);
+    this.name = "PayloadTooLargeError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * The job's output is already published by a different job (other spec or other inputs).
+ * Published checkpoints are immutable: choose a new output prefix (HTTP 409).
+ */
+export class JobConflictError extends Error {
+  /** The output prefix in question. */
+  readonly output: string;
+
+  /**
+   * Creates the error.
+   * @param output the output prefix
+   * @param reason by what it is published
+   */
+  constructor(output: string, reason: string) {
+    super(`Output ${output} is already published ${reason}; choose a new output prefix`);
+    this.name = "JobConflictError";
+    this.output = output;
+  }
+}
+
+/** Invalid function configuration (environment or config file); the server refuses to start. */
+export class ConfigError extends Error {
+  /** Environment variable or config field at fault. */
+  readonly field: string;
+
+  /**
+   * Creates the error.
+   * @param field variable or field
+   * @param reason what is wrong
+   */
+  constructor(field: string, reason: string) {
+    super(`Invalid configuration: ${field}: ${reason}`);
+    this.name = "ConfigError";
+    this.field = field;
+  }
+}

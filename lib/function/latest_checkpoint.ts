@@ -1,0 +1,48 @@
+/**
+ * The latest checkpoint under a directory, as `tf.train.latest_checkpoint` finds it: the
+ * `checkpoint` state file's `model_checkpoint_path` (relative to the directory unless absolute)
+ * when that checkpoint's `.index` exists; otherwise the `.index` with the highest step (then the
+ * last name) among the directory's objects.
+ *
+ * @module
+ */
+import { NotFoundError } from "../errors.ts";
+import { joinLocation } from "../storage/location.ts";
+import type { Store } from "../storage/store.ts";
+
+/** `model_checkpoint_path` from the text of a TF `checkpoint` state file, if present. */
+export function modelCheckpointPath(stateText: string): string | undefined {
+  const m = /^\s*model_checkpoint_path\s*:\s*"((?:[^"\\]|\\.)*)"/m.exec(stateText);
+  return m ? m[1].replace(/\\(.)/g, "$1") : undefined;
+}
+
+function stepOf(prefix: string): number {
+  const m = /-(\d+)$/.exec(prefix);
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * The latest checkpoint prefix under `dir`, or undefined when there is none.
+ *
+ * @param store where to look
+ * @param dir a directory location (`s3://bucket/dir` or a local path)
+ */
+export async function latestCheckpoint(store: Store, dir: string): Promise<string | undefined> {
+  const base = dir.replace(/\/+$/, "");
+  try {
+    const text = new TextDecoder().decode(await store.read(joinLocation(base, "checkpoint")));
+    const path = modelCheckpointPath(text);
+    if (path !== undefined) {
+      const prefix = joinLocation(base, path);
+      if (await store.stat(`${prefix}.index`)) return prefix;
+    }
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+  }
+  const listed = await store.list(`${base}/`);
+  const prefixes = listed
+    .filter((l) => l.endsWith(".index") && !l.slice(base.length + 1).includes("/"))
+    .map((l) => l.slice(0, -".index".length));
+  prefixes.sort((a, b) => stepOf(a) - stepOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return prefixes.at(-1);
+}

@@ -1,0 +1,327 @@
+/**
+ * FileStore: the embedded default Store over local paths and `file://` URLs.
+ *
+ * - Writes land atomically: a temp file in the target's directory (created with O_EXCL), then
+ *   `rename` (overwrite) or `link` (create-only: fails atomically if the target exists).
+ * - ETag = `${size}-${mtimeMs}-${inode}`; every write makes a new inode, so it changes on replace.
+ * - Reads with `ifMatch` check the ETag of the opened file descriptor (fstat), so the bytes read
+ *   are exactly that version's.
+ *
+ * @module
+ */
+import * as posix from "node:path/posix";
+import {
+  NotFoundError,
+  ObjectChangedError,
+  PreconditionFailedError,
+  StorageError,
+} from "../errors.ts";
+import { parseLocation } from "./location.ts";
+import { checkRange } from "./range_header.ts";
+import type {
+  ByteRange,
+  CopyPiece,
+  ObjectStat,
+  ReadOptions,
+  Store,
+  WriteOptions,
+  WritePiece,
+  WriteResult,
+} from "./store.ts";
+
+/** Options for {@link FileStore}. */
+export interface FileStoreOptions {
+  /** Where CopyPiece sources that are not local files are read from (e.g. a RoutingStore). */
+  sourceReader?: Store;
+  /** Chunk size for streaming copy pieces (default 8 MiB). */
+  copyChunk?: number;
+  /** fsync data before publishing (default true). */
+  fsync?: boolean;
+}
+
+/** Marker in temp file names; list() skips these. */
+const TEMP_MARK = ".tmp-wsf-";
+
+/** Local-filesystem Store (see module docs). */
+export class FileStore implements Store {
+  readonly #opts: FileStoreOptions;
+
+  /** Creates a file store. */
+  constructor(options: FileStoreOptions = {}) {
+    this.#opts = options;
+  }
+
+  /** True if this store serves `location` (local paths and file:// URLs). */
+  static handles(location: string): boolean {
+    return parseLocation(location).scheme === "file";
+  }
+
+  async stat(location: string, options?: ReadOptions): Promise<ObjectStat | undefined> {
+    const path = toPath(location);
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+        return undefined;
+      }
+      throw fsError("stat", location, e);
+    }
+    if (!info.isFile) return undefined;
+    const st = statOf(info);
+    if (options?.ifMatch !== undefined && options.ifMatch !== st.etag) {
+      throw changed(location, options.ifMatch, st.etag);
+    }
+    return st;
+  }
+
+  async read(location: string, options?: ReadOptions): Promise<Uint8Array> {
+    return await this.#withFile(
+      location,
+      options,
+      async (file, st) => await readFully(file, 0, st.size, location),
+    );
+  }
+
+  async readRange(location: string, range: ByteRange, options?: ReadOptions): Promise<Uint8Array> {
+    checkRange(range);
+    if (range.length === 0) return new Uint8Array(0);
+    return await this.#withFile(location, options, async (file, st) => {
+      if (range.offset + range.length > st.size) {
+        throw new StorageError(
+          `Range ${range.offset}+${range.length} is past the end of ${location} (size ${st.size})`,
+          { location, status: 416, retryable: false },
+        );
+      }
+      return await readFully(file, range.offset, range.length, location);
+    });
+  }
+
+  async #withFile<T>(
+    location: string,
+    options: ReadOptions | undefined,
+    fn: (f: Deno.FsFile, st: ObjectStat) => Promise<T>,
+  ): Promise<T> {
+    options?.signal?.throwIfAborted();
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(toPath(location), { read: true });
+    } catch (e) {
+      throw fsError("open", location, e);
+    }
+    try {
+      const info = await file.stat();
+      if (!info.isFile) throw new NotFoundError(`${location} is not a file`, { location });
+      const st = statOf(info);
+      if (options?.ifMatch !== undefined && options.ifMatch !== st.etag) {
+        throw changed(location, options.ifMatch, st.etag);
+      }
+      return await fn(file, st);
+    } finally {
+      file.close();
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const isUrl = prefix.startsWith("file://");
+    const pathPrefix = toPath(prefix);
+    const dir = pathPrefix.endsWith("/") ? pathPrefix : posix.dirname(pathPrefix);
+    const out: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      let entries: AsyncIterable<Deno.DirEntry>;
+      try {
+        entries = Deno.readDir(d);
+        for await (const e of entries) {
+          const p = d === "." && !pathPrefix.startsWith("./") ? e.name : posix.join(d, e.name);
+          if (e.name.includes(TEMP_MARK)) continue;
+          if (e.isDirectory) {
+            if (p.startsWith(pathPrefix) || pathPrefix.startsWith(p + "/")) await walk(p);
+          } else if (e.isFile && p.startsWith(pathPrefix)) {
+            out.push(isUrl ? toFileUrl(p) : p);
+          }
+        }
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return;
+        throw fsError("list", d, e);
+      }
+    };
+    await walk(dir === "" ? "." : dir);
+    return out.sort();
+  }
+
+  async put(location: string, data: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
+    return await this.write(
+      location,
+      (async function* () {
+        yield data;
+      })(),
+      options,
+    );
+  }
+
+  async write(
+    location: string,
+    pieces: AsyncIterable<WritePiece>,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    const path = toPath(location);
+    const dir = posix.dirname(path);
+    options?.signal?.throwIfAborted();
+    if (options?.ifNoneMatch && (await this.stat(location)) !== undefined) {
+      throw new PreconditionFailedError(`${location} already exists (create-only write)`, {
+        location,
+        status: 412,
+      });
+    }
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw fsError("mkdir", location, e);
+    }
+    const tmp = posix.join(dir, `.${posix.basename(path)}${TEMP_MARK}${crypto.randomUUID()}`);
+    let file: Deno.FsFile | undefined;
+    try {
+      file = await Deno.open(tmp, { write: true, createNew: true });
+      let size = 0;
+      for await (const piece of pieces) {
+        options?.signal?.throwIfAborted();
+        if (piece instanceof Uint8Array) {
+          await writeAll(file, piece);
+          size += piece.length;
+        } else {
+          size += await this.#copyInto(file, piece, options?.signal);
+        }
+      }
+      if (this.#opts.fsync ?? true) await file.syncData();
+      const st = statOf(await file.stat());
+      file.close();
+      file = undefined;
+      if (options?.ifNoneMatch) {
+        try {
+          await Deno.link(tmp, path);
+        } catch (e) {
+          if (e instanceof Deno.errors.AlreadyExists) {
+            throw new PreconditionFailedError(`${location} already exists (create-only write)`, {
+              location,
+              status: 412,
+            });
+          }
+          throw e;
+        }
+        await Deno.remove(tmp);
+      } else {
+        await Deno.rename(tmp, path);
+      }
+      return { size, etag: st.etag };
+    } catch (e) {
+      try {
+        file?.close();
+      } catch { /* already closed */ }
+      await Deno.remove(tmp).catch(() => {});
+      // Filesystem errors get our types; the producer's or a source's own errors pass unchanged.
+      throw isFsError(e) ? fsError("write", location, e) : e;
+    }
+  }
+
+  async #copyInto(file: Deno.FsFile, piece: CopyPiece, signal?: AbortSignal): Promise<number> {
+    checkRange(piece);
+    const src = FileStore.handles(piece.copyFrom) ? this : this.#opts.sourceReader;
+    if (!src) {
+      throw new StorageError(`No reader for copy source ${piece.copyFrom}`, {
+        location: piece.copyFrom,
+      });
+    }
+    const chunk = this.#opts.copyChunk ?? 8 * 1024 * 1024;
+    for (let done = 0; done < piece.length; done += chunk) {
+      signal?.throwIfAborted();
+      const n = Math.min(chunk, piece.length - done);
+      const bytes = await src.readRange(
+        piece.copyFrom,
+        { offset: piece.offset + done, length: n },
+        {
+          ifMatch: piece.ifMatch,
+          signal,
+        },
+      );
+      await writeAll(file, bytes);
+    }
+    return piece.length;
+  }
+
+  async delete(location: string): Promise<void> {
+    try {
+      await Deno.remove(toPath(location));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+      throw fsError("delete", location, e);
+    }
+  }
+}
+
+function toPath(location: string): string {
+  const p = parseLocation(location);
+  if (p.scheme !== "file") throw new TypeError(`FileStore cannot handle ${location}`);
+  return p.path;
+}
+
+function toFileUrl(path: string): string {
+  return "file://" + encodeURI(path.startsWith("/") ? path : posix.join(Deno.cwd(), path));
+}
+
+function statOf(info: Deno.FileInfo): ObjectStat {
+  const mtime = info.mtime?.getTime() ?? 0;
+  return { size: info.size, etag: `${info.size}-${mtime}-${info.ino ?? 0}` };
+}
+
+function changed(location: string, expected: string, actual: string): ObjectChangedError {
+  return new ObjectChangedError(
+    `${location} changed during the job (ETag ${expected} -> ${actual}); rerun the job`,
+    { location, status: 412 },
+  );
+}
+
+function isFsError(e: unknown): boolean {
+  return Object.values(Deno.errors).some((cls) => e instanceof cls);
+}
+
+function fsError(op: string, location: string, e: unknown): Error {
+  if (e instanceof StorageError || e instanceof NotFoundError) return e;
+  if (e instanceof Deno.errors.NotFound) {
+    return new NotFoundError(`${location} does not exist`, { location });
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return new StorageError(`${op} ${location} failed: ${msg}`, {
+    location,
+    retryable: false,
+    cause: e,
+  });
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  for (let off = 0; off < data.length;) off += await file.write(data.subarray(off));
+}
+
+async function readFully(
+  file: Deno.FsFile,
+  offset: number,
+  length: number,
+  location: string,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < length) {
+    const n = await file.read(out.subarray(got));
+    if (n === null) {
+      throw new StorageError(
+        `Short read of ${location}: got ${got} of ${length} bytes at ${offset}`,
+        {
+          location,
+          retryable: true,
+        },
+      );
+    }
+    got += n;
+  }
+  return out;
+}

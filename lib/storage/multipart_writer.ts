@@ -1,0 +1,255 @@
+/**
+ * The multipart writer: turns an async stream of pieces (bytes, or ranges of existing objects)
+ * into the parts of one multipart upload.
+ *
+ * - Bytes are buffered into parts (PartSizer); a piece at least a part long is sent zero-copy, so
+ *   a producer must not reuse a yielded Uint8Array.
+ * - A copy range of at least `minCopySize` becomes UploadPartCopy part(s). A small buffer pending
+ *   in front of it is topped up to the minimum part size with the range's first bytes (read, not
+ *   copied); in equal-part mode copy parts are cut on the part grid the same way. Small ranges, or
+ *   all ranges when server-side copy is off, are streamed through the buffer.
+ * - Memory is bounded by (concurrency + 1) × part size: the iterator is not pulled while
+ *   `concurrency` parts are in flight.
+ * - Nothing is uploaded as multipart unless needed: an object smaller than one part is one PUT.
+ * - On any failure every in-flight part is first allowed to settle, then the upload is aborted.
+ *
+ * @module
+ */
+import { StorageError } from "../errors.ts";
+import { MAX_PART_SIZE, MAX_PARTS, PartSizer, type PartSizing } from "./part_size.ts";
+import { checkRange } from "./range_header.ts";
+import type { CopyPiece, WritePiece, WriteResult } from "./store.ts";
+
+/** A finished part, as CompleteMultipartUpload needs it. */
+export interface PartResult {
+  /** 1-based part number. */
+  partNumber: number;
+  /** ETag the server gave the part. */
+  etag: string;
+  /** Base64 CRC32C of the part, when checksums are on. */
+  checksumCRC32C?: string;
+}
+
+/** The operations of one upload, provided by a concrete store (e.g. S3). */
+export interface MultipartTarget {
+  /** Whole object in one request, used when it fits in one part and nothing was copied. */
+  putObject(body: Uint8Array): Promise<WriteResult>;
+  /** Starts the multipart upload. */
+  create(): Promise<void>;
+  uploadPart(partNumber: number, body: Uint8Array): Promise<PartResult>;
+  /** Copies `range` (offset/length of `range.copyFrom`) server-side as part `partNumber`. */
+  uploadPartCopy(partNumber: number, range: CopyPiece): Promise<PartResult>;
+  /** Publishes the object from `parts` (sorted by part number). */
+  complete(parts: PartResult[], size: number): Promise<WriteResult>;
+  /** Aborts the upload (called only after every part settled). */
+  abort(): Promise<void>;
+  /** Whether `piece` can be copied server-side into this upload. */
+  canCopy(piece: CopyPiece): boolean;
+  /** Reads bytes of a copy source, for ranges that are streamed instead of copied. */
+  readSource(piece: CopyPiece, offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** Tuning of {@link writeMultipart}. */
+export interface MultipartWriterOptions extends PartSizing {
+  /** Parts in flight at once (default 4). */
+  concurrency?: number;
+  /** Use UploadPartCopy for large copy ranges (default true; false for GCS). */
+  serverSideCopy?: boolean;
+  /** Smallest copy range sent as UploadPartCopy (default: the minimum part size). */
+  minCopySize?: number;
+  /** Largest single copy part (default 5 GiB). */
+  maxCopyPartSize?: number;
+  /** Aborts the write; the upload is aborted once in-flight parts settle. */
+  signal?: AbortSignal;
+}
+
+/** Writes `pieces` through `target` (see module docs). */
+export async function writeMultipart(
+  target: MultipartTarget,
+  pieces: AsyncIterable<WritePiece>,
+  options: MultipartWriterOptions = {},
+): Promise<WriteResult> {
+  return await new Writer(target, options).run(pieces);
+}
+
+class Writer {
+  readonly sizer: PartSizer;
+  readonly concurrency: number;
+  readonly minPart: number;
+  readonly minCopy: number;
+  readonly maxCopyPart: number;
+  buf: Uint8Array | undefined;
+  filled = 0;
+  nextPart = 1;
+  size = 0;
+  started = false;
+  readonly parts: PartResult[] = [];
+  readonly inflight = new Set<Promise<void>>();
+  failed: { error: unknown } | undefined;
+
+  constructor(readonly target: MultipartTarget, readonly o: MultipartWriterOptions) {
+    this.sizer = new PartSizer(o);
+    this.concurrency = o.concurrency ?? 4;
+    this.minPart = this.sizer.minPartSize;
+    this.minCopy = Math.max(o.minCopySize ?? this.minPart, this.minPart);
+    this.maxCopyPart = Math.min(o.maxCopyPartSize ?? MAX_PART_SIZE, MAX_PART_SIZE);
+  }
+
+  async run(pieces: AsyncIterable<WritePiece>): Promise<WriteResult> {
+    try {
+      for await (const piece of pieces) {
+        this.check();
+        if (piece instanceof Uint8Array) await this.addBytes(piece);
+        else await this.addCopy(piece);
+      }
+      this.check();
+      if (!this.started) {
+        const body = this.buf ? this.buf.subarray(0, this.filled) : new Uint8Array(0);
+        return await this.target.putObject(body);
+      }
+      if (this.filled > 0) await this.flush();
+      await Promise.all(this.inflight);
+      this.check();
+      this.parts.sort((a, b) => a.partNumber - b.partNumber);
+      return await this.target.complete(this.parts, this.size);
+    } catch (error) {
+      await Promise.allSettled(this.inflight);
+      if (this.started) await this.target.abort().catch(() => {});
+      // An abort wins over the part errors it caused; otherwise the first part error is the cause.
+      if (this.o.signal?.aborted) throw this.o.signal.reason;
+      throw this.failed ? this.failed.error : error;
+    }
+  }
+
+  check(): void {
+    if (this.failed) throw this.failed.error;
+    this.o.signal?.throwIfAborted();
+  }
+
+  partSize(): number {
+    return this.sizer.sizeFor(this.nextPart);
+  }
+
+  async addBytes(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) {
+      const p = this.partSize();
+      if (this.filled === 0 && bytes.length - off >= p) {
+        await this.emitBytes(bytes.subarray(off, off + p));
+        off += p;
+        continue;
+      }
+      if (!this.buf || this.buf.length < p) {
+        const grown = new Uint8Array(p);
+        if (this.buf) grown.set(this.buf.subarray(0, this.filled));
+        this.buf = grown;
+      }
+      const n = Math.min(p - this.filled, bytes.length - off);
+      this.buf.set(bytes.subarray(off, off + n), this.filled);
+      this.filled += n;
+      off += n;
+      if (this.filled === p) await this.flush();
+    }
+  }
+
+  async flush(): Promise<void> {
+    const body = this.buf!.subarray(0, this.filled);
+    this.buf = undefined;
+    this.filled = 0;
+    await this.emitBytes(body);
+  }
+
+  async addCopy(piece: CopyPiece): Promise<void> {
+    checkRange(piece);
+    let off = piece.offset;
+    let len = piece.length;
+    if (len === 0) return;
+    if (this.o.serverSideCopy === false || len < this.minCopy || !this.target.canCopy(piece)) {
+      return await this.stream(piece, off, len);
+    }
+    if (this.sizer.equalParts) {
+      const p = this.partSize();
+      if (this.filled > 0) {
+        const k = p - this.filled;
+        if (len - k < p) return await this.stream(piece, off, len);
+        await this.stream(piece, off, k);
+        off += k;
+        len -= k;
+      }
+      for (; len >= p; off += p, len -= p) await this.emitCopy(piece, off, p);
+      if (len > 0) await this.stream(piece, off, len);
+      return;
+    }
+    if (this.filled >= this.minPart) await this.flush();
+    if (this.filled > 0) {
+      const k = this.minPart - this.filled;
+      if (len - k < this.minCopy) return await this.stream(piece, off, len);
+      await this.stream(piece, off, k);
+      if (this.filled > 0) await this.flush();
+      off += k;
+      len -= k;
+    }
+    const n = Math.ceil(len / this.maxCopyPart);
+    for (let i = 0; i < n; i++) {
+      const chunk = i < n - 1 ? Math.floor(len / n) : len - Math.floor(len / n) * (n - 1);
+      await this.emitCopy(piece, off, chunk);
+      off += chunk;
+    }
+  }
+
+  /** Reads a copy range and feeds it through the buffer, one part's worth at a time. */
+  async stream(piece: CopyPiece, off: number, len: number): Promise<void> {
+    while (len > 0) {
+      this.check();
+      const n = Math.min(len, this.partSize() - this.filled);
+      const bytes = await this.target.readSource(piece, off, n);
+      if (bytes.length !== n) {
+        throw new StorageError(`Short read of ${piece.copyFrom}: ${bytes.length} of ${n} bytes`, {
+          location: piece.copyFrom,
+          retryable: true,
+        });
+      }
+      await this.addBytes(bytes);
+      off += n;
+      len -= n;
+    }
+  }
+
+  emitBytes(body: Uint8Array): Promise<void> {
+    this.size += body.length;
+    return this.emit((n) => this.target.uploadPart(n, body));
+  }
+
+  emitCopy(piece: CopyPiece, offset: number, length: number): Promise<void> {
+    this.size += length;
+    return this.emit((n) => this.target.uploadPartCopy(n, { ...piece, offset, length }));
+  }
+
+  async emit(job: (partNumber: number) => Promise<PartResult>): Promise<void> {
+    this.check();
+    if (!this.started) {
+      await this.target.create();
+      this.started = true;
+    }
+    const n = this.nextPart++;
+    if (n > MAX_PARTS) {
+      throw new StorageError(
+        `Upload needs more than ${MAX_PARTS} parts; pass a sizeHint or a larger partSize`,
+        { retryable: false },
+      );
+    }
+    while (this.inflight.size >= this.concurrency) {
+      await Promise.race(this.inflight);
+      this.check();
+    }
+    const task: Promise<void> = job(n).then(
+      (r) => {
+        this.parts.push(r);
+      },
+      (error) => {
+        this.failed ??= { error };
+      },
+    ).finally(() => this.inflight.delete(task));
+    this.inflight.add(task);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Retry policy: exponential backoff with full jitter for transient storage faults (5xx,
+ * throttling, connection resets, short bodies). `withRetries(store)` applies it to every
+ * single-request operation of a Store; multipart parts use {@link retrying} per part.
+ *
+ * @module
+ */
+import { ObjectChangedError, StorageError } from "../errors.ts";
+import type {
+  ByteRange,
+  ObjectStat,
+  ReadOptions,
+  Store,
+  WriteOptions,
+  WritePiece,
+  WriteResult,
+} from "./store.ts";
+
+/** Retry tuning. */
+export interface RetryOptions {
+  /** Total attempts including the first (default 5). */
+  attempts?: number;
+  /** First backoff ceiling in ms (default 100); doubles per attempt. */
+  baseDelayMs?: number;
+  /** Backoff ceiling for throttling responses (503 / SlowDown / 429) in ms (default 1000). */
+  throttleDelayMs?: number;
+  /** Upper bound of any single wait in ms (default 10,000). */
+  maxDelayMs?: number;
+  /** Which errors are retried (default {@link isTransient}). */
+  retryable?: (error: unknown) => boolean;
+  /** Called before each wait; for logging/metrics. Never receives credentials. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown; op: string }) => void;
+  /** Random source in [0, 1) (default Math.random); tests may make jitter deterministic. */
+  random?: () => number;
+  /** Cancels waits and further attempts. */
+  signal?: AbortSignal;
+}
+
+/** True for errors worth retrying at request level: retryable StorageErrors except ObjectChanged. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof StorageError && error.retryable && !(error instanceof ObjectChangedError);
+}
+
+/** True for throttling answers (503, 429, SlowDown), which back off longer. */
+export function isThrottle(error: unknown): boolean {
+  return error instanceof StorageError && (error.status === 503 || error.status === 429);
+}
+
+/** Full-jitter backoff delay for 1-based `attempt` that just failed. */
+export function backoffDelay(attempt: number, error: unknown, opts: RetryOptions = {}): number {
+  const base = isThrottle(error) ? opts.throttleDelayMs ?? 1000 : opts.baseDelayMs ?? 100;
+  const cap = Math.min(opts.maxDelayMs ?? 10_000, base * 2 ** (attempt - 1));
+  return Math.floor((opts.random ?? Math.random)() * cap);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Runs `fn` until it succeeds, a non-retryable error occurs, or attempts run out. */
+export async function retrying<T>(
+  op: string,
+  fn: (attempt: number) => Promise<T>,
+  opts: RetryOptions = {},
+): Promise<T> {
+  const attempts = opts.attempts ?? 5;
+  const retryable = opts.retryable ?? isTransient;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      if (attempt >= attempts || !retryable(error) || opts.signal?.aborted) throw error;
+      const delayMs = backoffDelay(attempt, error, opts);
+      opts.onRetry?.({ attempt, delayMs, error, op });
+      await sleep(delayMs, opts.signal);
+    }
+  }
+}
+
+/**
+ * Wraps `store` so stat, read, readRange, list, put and delete retry transient faults.
+ * `write` is passed through: its pieces can be consumed only once, so multipart stores retry
+ * per part instead (S3StoreOptions.retry).
+ */
+export function withRetries(store: Store, opts: RetryOptions = {}): Store {
+  return new RetryingStore(store, opts);
+}
+
+class RetryingStore implements Store {
+  constructor(readonly inner: Store, readonly opts: RetryOptions) {}
+
+  #o(signal?: AbortSignal): RetryOptions {
+    return signal ? { ...this.opts, signal } : this.opts;
+  }
+  stat(location: string, options?: ReadOptions): Promise<ObjectStat | undefined> {
+    return retrying("stat", () => this.inner.stat(location, options), this.#o(options?.signal));
+  }
+  read(location: string, options?: ReadOptions): Promise<Uint8Array> {
+    return retrying("read", () => this.inner.read(location, options), this.#o(options?.signal));
+  }
+  readRange(location: string, range: ByteRange, options?: ReadOptions): Promise<Uint8Array> {
+    return retrying(
+      "readRange",
+      () => this.inner.readRange(location, range, options),
+      this.#o(options?.signal),
+    );
+  }
+  list(prefix: string): Promise<string[]> {
+    return retrying("list", () => this.inner.list(prefix), this.opts);
+  }
+  put(location: string, data: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
+    return retrying("put", () => this.inner.put(location, data, options), this.#o(options?.signal));
+  }
+  write(
+    location: string,
+    pieces: AsyncIterable<WritePiece>,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.inner.write(location, pieces, options);
+  }
+  delete(location: string): Promise<void> {
+    return retrying("delete", () => this.inner.delete(location), this.opts);
+  }
+}

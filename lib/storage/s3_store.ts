@@ -1,0 +1,423 @@
+/**
+ * S3Store: the Store interface on `@aws-sdk/client-s3` for `s3://bucket/key` locations.
+ * Configured from the environment (s3_config.ts) or an injected client/config. Reads are single
+ * requests (wrap with withRetries / withEtagPinning / RangeReader for policy); writes go through
+ * the multipart writer, whose parts retry individually with `retry` options.
+ *
+ * @module
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from "@aws-sdk/client-s3";
+import { PreconditionFailedError, StorageError } from "../errors.ts";
+import { crc32cBase64 } from "./checksum.ts";
+import { isS3, parseLocation, s3Location } from "./location.ts";
+import {
+  type MultipartTarget,
+  type MultipartWriterOptions,
+  type PartResult,
+  writeMultipart,
+} from "./multipart_writer.ts";
+import { checkRange, formatRangeHeader, parseContentRange } from "./range_header.ts";
+import { retrying, type RetryOptions } from "./retry.ts";
+import { isMissingObject, mapS3Error } from "./s3_errors.ts";
+import { s3ConfigFromEnv, type S3Env, secretsOf } from "./s3_config.ts";
+import type {
+  ByteRange,
+  CopyPiece,
+  ObjectStat,
+  ReadOptions,
+  Store,
+  WriteOptions,
+  WritePiece,
+  WriteResult,
+} from "./store.ts";
+
+/** Options for {@link S3Store}. */
+export interface S3StoreOptions extends Omit<MultipartWriterOptions, "signal" | "sizeHint"> {
+  /** A ready client (tests, custom middleware). Wins over `clientConfig` and `env`. */
+  client?: S3Client;
+  /** Extra client config merged over the env-derived one. */
+  clientConfig?: S3ClientConfig;
+  /** Environment to read (default Deno.env). */
+  env?: S3Env;
+  /** Send CRC32C checksums on parts and PUTs (default false; servers without support reject them). */
+  checksum?: "CRC32C" | false;
+  /** Retry policy for multipart sub-requests and streamed copy reads (default: retry.ts defaults). */
+  retry?: RetryOptions;
+  /** Reader for copy sources that are not on this S3 endpoint (e.g. a RoutingStore). */
+  sourceReader?: Store;
+}
+
+/** Store over S3-compatible object storage (see module docs). */
+export class S3Store implements Store {
+  /** The SDK client (exposed for tests and admin tasks such as bucket creation). */
+  readonly client: S3Client;
+  readonly #o: S3StoreOptions;
+  readonly #secrets: string[];
+
+  /** Creates a store; the client is built from `env` + `clientConfig` unless one is given. */
+  constructor(options: S3StoreOptions = {}) {
+    this.#o = options;
+    const env = options.env ?? Deno.env.toObject();
+    this.#secrets = secretsOf(env);
+    const cfgCreds = options.clientConfig?.credentials as {
+      secretAccessKey?: string;
+      sessionToken?: string;
+    } | undefined;
+    if (cfgCreds?.secretAccessKey) this.#secrets.push(cfgCreds.secretAccessKey);
+    if (cfgCreds?.sessionToken) this.#secrets.push(cfgCreds.sessionToken);
+    this.client = options.client ??
+      new S3Client({ ...s3ConfigFromEnv(env), ...options.clientConfig });
+  }
+
+  /** True if this store serves `location` (`s3://` URLs). */
+  static handles(location: string): boolean {
+    return isS3(location);
+  }
+
+  #err(e: unknown, op: string, location: string, ifMatch = false): Error {
+    return mapS3Error(e, { op, location, ifMatch, secrets: this.#secrets });
+  }
+
+  async stat(location: string, options?: ReadOptions): Promise<ObjectStat | undefined> {
+    const { bucket, key } = s3(location);
+    try {
+      const r = await this.client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, IfMatch: options?.ifMatch }),
+        {
+          abortSignal: options?.signal,
+        },
+      );
+      return { size: r.ContentLength ?? 0, etag: r.ETag ?? "" };
+    } catch (e) {
+      if (isMissingObject(e)) return undefined;
+      throw this.#err(e, "HeadObject", location, options?.ifMatch !== undefined);
+    }
+  }
+
+  async read(location: string, options?: ReadOptions): Promise<Uint8Array> {
+    const { bucket, key } = s3(location);
+    const op = "GetObject";
+    try {
+      const r = await this.client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: options?.ifMatch }),
+        {
+          abortSignal: options?.signal,
+        },
+      );
+      const body = await r.Body!.transformToByteArray();
+      if (r.ContentLength !== undefined && body.length !== r.ContentLength) {
+        throw shortBody(location, body.length, r.ContentLength);
+      }
+      return body;
+    } catch (e) {
+      throw this.#err(e, op, location, options?.ifMatch !== undefined);
+    }
+  }
+
+  async readRange(location: string, range: ByteRange, options?: ReadOptions): Promise<Uint8Array> {
+    checkRange(range);
+    if (range.length === 0) return new Uint8Array(0);
+    const { bucket, key } = s3(location);
+    try {
+      const r = await this.client.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Range: formatRangeHeader(range),
+          IfMatch: options?.ifMatch,
+        }),
+        { abortSignal: options?.signal },
+      );
+      const cr = parseContentRange(r.ContentRange);
+      if (!cr || cr.offset !== range.offset) {
+        // A server that ignores Range answers 200 with the whole object: never accept that silently.
+        await r.Body?.transformToByteArray().catch(() => {});
+        throw new StorageError(
+          `GetObject ${location}: server ignored the Range header (Content-Range ${r.ContentRange})`,
+          {
+            location,
+            status: r.$metadata.httpStatusCode,
+          },
+        );
+      }
+      if (cr.total !== undefined && range.offset + range.length > cr.total) {
+        await r.Body?.transformToByteArray().catch(() => {});
+        throw new StorageError(
+          `Range ${range.offset}+${range.length} is past the end of ${location} (size ${cr.total})`,
+          { location, status: 416 },
+        );
+      }
+      const body = await r.Body!.transformToByteArray();
+      if (body.length !== range.length) throw shortBody(location, body.length, range.length);
+      return body;
+    } catch (e) {
+      throw this.#err(e, "GetObject", location, options?.ifMatch !== undefined);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const { bucket, key } = s3(prefix);
+    const out: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }),
+        );
+        for (const o of r.Contents ?? []) {
+          if (o.Key !== undefined) out.push(s3Location(bucket, o.Key));
+        }
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      throw this.#err(e, "ListObjectsV2", prefix);
+    }
+    return out.sort();
+  }
+
+  async put(location: string, data: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
+    const { bucket, key } = s3(location);
+    try {
+      const r = await this.client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: data,
+          ContentLength: data.length,
+          ContentType: options?.contentType,
+          IfNoneMatch: options?.ifNoneMatch ? "*" : undefined,
+          ...(this.#o.checksum === "CRC32C" ? { ChecksumCRC32C: crc32cBase64(data) } : {}),
+        }),
+        { abortSignal: options?.signal },
+      );
+      return { size: data.length, etag: r.ETag ?? "" };
+    } catch (e) {
+      throw this.#err(e, "PutObject", location);
+    }
+  }
+
+  async write(
+    location: string,
+    pieces: AsyncIterable<WritePiece>,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    if (options?.ifNoneMatch && (await this.stat(location, { signal: options.signal }))) {
+      // Fail fast (a rerun of a finished job is a cheap no-op); CompleteMultipartUpload still
+      // carries If-None-Match for the race where the object appears while we upload.
+      throw new PreconditionFailedError(`${location} already exists (create-only write)`, {
+        location,
+        status: 412,
+      });
+    }
+    const target = new S3Upload(
+      this,
+      location,
+      options ?? {},
+      this.#o,
+      (e, op, ifMatch) => this.#err(e, op, location, ifMatch),
+    );
+    return await writeMultipart(target, pieces, {
+      ...this.#o,
+      sizeHint: options?.sizeHint,
+      signal: options?.signal,
+    });
+  }
+
+  async delete(location: string): Promise<void> {
+    const { bucket, key } = s3(location);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (e) {
+      if (isMissingObject(e)) return;
+      throw this.#err(e, "DeleteObject", location);
+    }
+  }
+}
+
+/** One multipart upload of S3Store: the MultipartTarget for writeMultipart. */
+class S3Upload implements MultipartTarget {
+  readonly bucket: string;
+  readonly key: string;
+  uploadId: string | undefined;
+
+  constructor(
+    readonly store: S3Store,
+    readonly location: string,
+    readonly w: WriteOptions,
+    readonly o: S3StoreOptions,
+    readonly err: (e: unknown, op: string, ifMatch?: boolean) => Error,
+  ) {
+    ({ bucket: this.bucket, key: this.key } = s3(location));
+  }
+
+  get #crc(): boolean {
+    return this.o.checksum === "CRC32C";
+  }
+
+  #retry<T>(op: string, fn: () => Promise<T>, ifMatch = false): Promise<T> {
+    return retrying(op, async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        throw this.err(e, op, ifMatch);
+      }
+    }, { ...this.o.retry, signal: this.w.signal });
+  }
+
+  putObject(body: Uint8Array): Promise<WriteResult> {
+    return this.#retry("PutObject", () => this.store.put(this.location, body, this.w));
+  }
+
+  async create(): Promise<void> {
+    const r = await this.#retry("CreateMultipartUpload", () =>
+      this.store.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          ContentType: this.w.contentType,
+          ...(this.#crc ? { ChecksumAlgorithm: "CRC32C" as const } : {}),
+        }),
+        { abortSignal: this.w.signal },
+      ));
+    this.uploadId = r.UploadId;
+  }
+
+  async uploadPart(partNumber: number, body: Uint8Array): Promise<PartResult> {
+    const checksum = this.#crc ? crc32cBase64(body) : undefined;
+    const r = await this.#retry(`UploadPart ${partNumber}`, () =>
+      this.store.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          UploadId: this.uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+          ...(checksum ? { ChecksumCRC32C: checksum } : {}),
+        }),
+        { abortSignal: this.w.signal },
+      ));
+    return { partNumber, etag: r.ETag ?? "", checksumCRC32C: r.ChecksumCRC32C ?? checksum };
+  }
+
+  async uploadPartCopy(partNumber: number, range: CopyPiece): Promise<PartResult> {
+    const src = s3(range.copyFrom);
+    const r = await this.#retry(`UploadPartCopy ${partNumber}`, () =>
+      this.store.client.send(
+        new UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          UploadId: this.uploadId,
+          PartNumber: partNumber,
+          CopySource: `${src.bucket}/${src.key.split("/").map(encodeURIComponent).join("/")}`,
+          CopySourceRange: formatRangeHeader(range),
+          CopySourceIfMatch: range.ifMatch,
+        }),
+        { abortSignal: this.w.signal },
+      ), range.ifMatch !== undefined);
+    const etag = r.CopyPartResult?.ETag;
+    if (!etag) {
+      throw new StorageError(`UploadPartCopy ${partNumber} of ${this.location}: no ETag in reply`, {
+        location: this.location,
+        retryable: true,
+      });
+    }
+    return { partNumber, etag, checksumCRC32C: r.CopyPartResult?.ChecksumCRC32C };
+  }
+
+  async complete(parts: PartResult[], size: number): Promise<WriteResult> {
+    let attempt = 0;
+    const r = await this.#retry("CompleteMultipartUpload", async () => {
+      attempt++;
+      try {
+        return await this.store.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: this.key,
+            UploadId: this.uploadId,
+            IfNoneMatch: this.w.ifNoneMatch ? "*" : undefined,
+            MultipartUpload: {
+              Parts: parts.map((p) => ({
+                PartNumber: p.partNumber,
+                ETag: p.etag,
+                ...(this.#crc && p.checksumCRC32C ? { ChecksumCRC32C: p.checksumCRC32C } : {}),
+              })),
+            },
+          }),
+          { abortSignal: this.w.signal },
+        );
+      } catch (e) {
+        // A retried Complete whose first attempt did succeed finds the upload gone: the object is there.
+        if (attempt > 1 && (e as { name?: string })?.name === "NoSuchUpload") {
+          const st = await this.store.stat(this.location);
+          if (st && st.size === size) return { ETag: st.etag };
+        }
+        throw e;
+      }
+    });
+    return { size, etag: r.ETag ?? "" };
+  }
+
+  async abort(): Promise<void> {
+    if (!this.uploadId) return;
+    await this.#retry("AbortMultipartUpload", () =>
+      this.store.client.send(
+        new AbortMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          UploadId: this.uploadId,
+        }),
+      ));
+  }
+
+  canCopy(piece: CopyPiece): boolean {
+    return isS3(piece.copyFrom);
+  }
+
+  readSource(piece: CopyPiece, offset: number, length: number): Promise<Uint8Array> {
+    const src = isS3(piece.copyFrom) ? this.store : this.o.sourceReader;
+    if (!src) {
+      throw new StorageError(`No reader for copy source ${piece.copyFrom}`, {
+        location: piece.copyFrom,
+      });
+    }
+    return retrying(
+      "readSource",
+      () =>
+        src.readRange(piece.copyFrom, { offset, length }, {
+          ifMatch: piece.ifMatch,
+          signal: this.w.signal,
+        }),
+      {
+        ...this.o.retry,
+        signal: this.w.signal,
+      },
+    );
+  }
+}
+
+function s3(location: string): { bucket: string; key: string } {
+  const p = parseLocation(location);
+  if (p.scheme !== "s3") throw new TypeError(`S3Store cannot handle ${location}`);
+  return p;
+}
+
+function shortBody(location: string, got: number, want: number): StorageError {
+  return new StorageError(`Short body from ${location}: ${got} of ${want} bytes`, {
+    location,
+    retryable: true,
+  });
+}
