@@ -9,10 +9,10 @@
 import { encodeBundleIndex } from "../checkpoint/bundle_index.ts";
 import { crc32c, maskCrc } from "../bytes/crc32c.ts";
 import { dataLocation, indexLocation } from "../checkpoint/naming.ts";
-import { formatCheckpointState } from "../checkpoint/state_file.ts";
+import { readCheckpointState, writeCheckpointState } from "../checkpoint/state_file.ts";
 import type { BundleEntry } from "../checkpoint/types.ts";
-import { basenameLocation, dirnameLocation, joinLocation } from "../storage/location.ts";
-import type { WritePiece } from "../storage/store.ts";
+import { basenameLocation, dirnameLocation } from "../storage/location.ts";
+import type { Store, WritePiece } from "../storage/store.ts";
 import { orderedPrefetch } from "./ordered_prefetch.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
 import { type SegmentSources, segmentTasks, shardLocation } from "./segment_reader.ts";
@@ -78,25 +78,29 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       }
     }
     options.onProgress?.({ phase: "publish", message: "writing checkpoint state file" });
-    const stateFile = joinLocation(dirnameLocation(plan.output), "checkpoint");
-    const name = basenameLocation(plan.output);
-    await store.put(
-      stateFile,
-      new TextEncoder().encode(
-        formatCheckpointState({
-          modelCheckpointPath: name,
-          allModelCheckpointPaths: [name],
-          allModelCheckpointTimestamps: [],
-        }),
-      ),
-    );
-    written.push(stateFile);
+    await publishState(store, plan.output);
   } catch (e) {
     // Nothing half-written stays behind: remove what this run wrote (best effort).
     await Promise.allSettled(written.map((l) => store.delete(l)));
     throw e;
   }
   return { bytesWritten: total, locations: written };
+}
+
+/**
+ * Names the output in its directory's `checkpoint` file, like a TF save: it becomes the latest,
+ * earlier entries stay listed (an unreadable state file is replaced, as TF would).
+ */
+async function publishState(store: Store, output: string): Promise<void> {
+  const dir = dirnameLocation(output);
+  const name = basenameLocation(output);
+  const previous = await readCheckpointState(store, dir).catch(() => undefined);
+  const kept = (previous?.allModelCheckpointPaths ?? []).filter((p) => p !== name && p !== output);
+  await writeCheckpointState(store, dir, {
+    modelCheckpointPath: name,
+    allModelCheckpointPaths: [...kept, name],
+    allModelCheckpointTimestamps: [],
+  });
 }
 
 function paddingSize(t: PlannedTensor): number {

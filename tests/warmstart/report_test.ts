@@ -77,3 +77,15 @@ Deno.test("output may not overwrite an input checkpoint", async () => {
     /is one of the input checkpoints/,
   );
 });
+
+Deno.test("the checkpoint state file lists earlier outputs and names the new one latest", async () => {
+  const { spec, out } = await specOf("wsu_01_var");
+  await runWarmStart({ ...spec, output: `${out}/model-1` }, { store });
+  await runWarmStart({ ...spec, output: `${out}/model-2` }, { store });
+  await runWarmStart({ ...spec, output: `${out}/model-1` }, { store });
+  assert.equal(
+    await Deno.readTextFile(`${out}/checkpoint`),
+    'model_checkpoint_path: "model-1"\nall_model_checkpoint_paths: "model-2"\n' +
+      'all_model_checkpoint_paths: "model-1"\n',
+  );
+});
