@@ -79,25 +79,28 @@ export async function buildPlan(inputs: PlanInputs): Promise<Plan> {
     for (const a of planned) assignments.set(binaryKey(a.part.entry.key), a);
   }
 
-  const viable = dictKeysRepr(selection.groups.map((g) => g.name));
-  const prevNotUsed = Object.keys(spec.varNameToPrevVarName).filter((k) => !prevUsed.has(k));
-  if (prevNotUsed.length > 0) {
-    throw new SettingsError(
-      `You provided the following variables in var_name_to_prev_var_name that were not used: ` +
-        `${setRepr(prevNotUsed)}.  Perhaps you misspelled them?  Here is the list of viable ` +
-        `variable names: ${viable}`,
-    );
-  }
-  const vocabNotUsed = Object.keys(spec.varNameToVocabInfo).filter((k) => !vocabUsed.has(k));
-  if (vocabNotUsed.length > 0) {
-    throw new SettingsError(
-      `You provided the following variables in var_name_to_vocab_info that were not used: ` +
-        `${setRepr(vocabNotUsed)}.  Perhaps you misspelled them?  Here is the list of viable ` +
-        `variable names: ${viable}`,
-    );
-  }
+  // TF checks var_name_to_prev_var_name first, then var_name_to_vocab_info.
+  const viable = selection.groups.map((g) => g.name);
+  checkAllUsed("var_name_to_prev_var_name", spec.varNameToPrevVarName, prevUsed, viable);
+  checkAllUsed("var_name_to_vocab_info", spec.varNameToVocabInfo, vocabUsed, viable);
   deferred.throwIfAny();
   return assemble(inputs, assignments, vocabStats);
+}
+
+/** TF's "unused" ValueError for a settings map whose keys did not all name a selected group. */
+function checkAllUsed(
+  setting: string,
+  map: Record<string, unknown>,
+  used: Set<string>,
+  viable: string[],
+): void {
+  const unused = Object.keys(map).filter((k) => !used.has(k));
+  if (unused.length === 0) return;
+  throw new SettingsError(
+    `You provided the following variables in ${setting} that were not used: ` +
+      `${setRepr(unused)}.  Perhaps you misspelled them?  Here is the list of viable ` +
+      `variable names: ${dictKeysRepr(viable)}`,
+  );
 }
 
 /** TF's `_get_object_checkpoint_renames`: every selected name must be in OLD's object graph. */

@@ -133,10 +133,11 @@ export async function planVocab(
         `num_${which}_oov_buckets must be >= 0, but received ${RO < 0 ? RO : CO}`,
       );
     }
+    const geometry = { part, offset, rowsToLoad, oovRows, backup };
     const planned = await ctx.deferred.capture(() =>
       info.axis === 0
-        ? planRows(ctx, info, prevTensor, part, offset, rowsToLoad, oovRows, backup)
-        : planColumns(ctx, info, prevTensor, part, offset, rowsToLoad, oovRows, backup)
+        ? planRows(ctx, info, prevTensor, geometry)
+        : planColumns(ctx, info, prevTensor, geometry)
     );
     if (!planned) continue;
     assignments.push({ part, source: prevTensor, segments: planned.segments });
@@ -213,15 +214,21 @@ interface Planned {
   present: number;
 }
 
+/** One partition's place in the remap: what TF's initializer computes before the kernel. */
+interface PartGeometry {
+  part: ModelPart;
+  /** Row offset of the part (single_offset). */
+  offset: number;
+  rowsToLoad: number;
+  oovRows: number;
+  backup: Backup;
+}
+
 async function planRows(
   ctx: VocabContext,
   info: VocabInfo,
   tensor: string,
-  part: ModelPart,
-  offset: number,
-  rowsToLoad: number,
-  oovRows: number,
-  backup: Backup,
+  { part, offset, rowsToLoad, oovRows, backup }: PartGeometry,
 ): Promise<Planned> {
   const newVocab = await ctx.readVocabulary(info.newVocab, -1);
   const oldIndex = await ctx.indexVocabulary(info.oldVocab, info.oldVocabSize);
@@ -273,11 +280,7 @@ async function planColumns(
   ctx: VocabContext,
   info: VocabInfo,
   tensor: string,
-  part: ModelPart,
-  offset: number,
-  rowsToLoad: number,
-  oovRows: number,
-  backup: Backup,
+  { part, offset, rowsToLoad, oovRows, backup }: PartGeometry,
 ): Promise<Planned> {
   const newVocab = await ctx.readVocabulary(info.newVocab, -1);
   // old_vocab_size is never passed for columns: the whole old file is used.
