@@ -9,7 +9,7 @@
  *
  * Routes: `GET /healthz`; `POST /v1/warm-start[?dry_run=true]` (body: job spec; with
  * `Accept: application/x-ndjson` progress lines then the report); `POST /v1/events[?wait=true]`
- * (S3 / MinIO / versitygw event notifications). See docs/function.md.
+ * (S3 / MinIO / versitygw event notifications). See README.md.
  *
  * @module
  */

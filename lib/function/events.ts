@@ -26,7 +26,7 @@ export interface EventResult {
   location: string;
   /** Event name without `s3:`. */
   eventName: string;
-  /** What happened (see docs/function.md). */
+  /** What happened (see README.md, "Triggers"). */
   status: "started" | JobStatus | "ignored" | "superseded" | "waiting" | "refused" | "failed";
   /** Id of the job the event named. */
   jobId?: string;
