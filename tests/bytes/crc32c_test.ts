@@ -55,19 +55,12 @@ Deno.test("maskCrc/unmaskCrc: spec example and Mask(0)", () => {
   }
 });
 
-Deno.test("crc32c hashes 64 MiB quickly (slicing-by-8)", () => {
+Deno.test("crc32c over 64 MiB equals the combine of its parts", () => {
+  // Throughput is measured by `deno task bench`, not here.
   const big = new Uint8Array(64 * 1024 * 1024).fill(0xab);
-  const t0 = performance.now();
-  const c = crc32c(big);
-  const ms = performance.now() - t0;
+  const head = 1024 * 1024;
   assert.equal(
-    c,
-    crc32cCombine(
-      crc32c(big.subarray(0, 1 << 20)),
-      crc32c(big.subarray(1 << 20)),
-      big.length - (1 << 20),
-    ),
+    crc32c(big),
+    crc32cCombine(crc32c(big.subarray(0, head)), crc32c(big.subarray(head)), big.length - head),
   );
-  console.log(`crc32c: ${(64 / (ms / 1000)).toFixed(0)} MiB/s`);
-  assert.ok(ms < 5000, `crc32c of 64 MiB took ${ms} ms`);
 });
