@@ -4,12 +4,12 @@
  * @module
  */
 import { type BundleIndex, readBundleIndex } from "../checkpoint/bundle_index.ts";
-import { dataLocation } from "../checkpoint/naming.ts";
+import { dataLocation, indexLocation } from "../checkpoint/naming.ts";
 import { decodeObjectGraph, type ObjectGraph } from "../checkpoint/object_graph.ts";
 import { resolveCheckpointPrefix } from "../checkpoint/state_file.ts";
 import { decodeStringTensor } from "../checkpoint/string_tensor.ts";
 import { readTensorBytes } from "../checkpoint/tensor_reader.ts";
-import { NotFoundError, SettingsError } from "../errors.ts";
+import { NotFoundError, ObjectChangedError, SettingsError } from "../errors.ts";
 import { withRetries } from "../storage/retry.ts";
 import type { Store } from "../storage/store.ts";
 import { executePlan } from "./executor.ts";
@@ -64,6 +64,10 @@ function objectRenames(graph: ObjectGraph, withPaths: boolean): Map<string, stri
   return renames;
 }
 
+async function etagOf(store: Store, prefix: string): Promise<string | undefined> {
+  return (await store.stat(indexLocation(prefix)))?.etag;
+}
+
 async function shardStats(store: Store, index: BundleIndex) {
   const n = index.header.numShards;
   const locations = Array.from({ length: n }, (_, i) => dataLocation(index.prefix, i, n));
@@ -102,6 +106,9 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
       { field: "output", kind: "spec" },
     );
   }
+  // An input rewritten while we read it must fail the job, not mix versions: remember each
+  // index's ETag now, check it again once the data shards are pinned (their reads use If-Match).
+  const indexEtags = await Promise.all([oldPrefix, newPrefix].map((p) => etagOf(store, p)));
   const [oldIndex, newIndex] = await Promise.all([
     readBundleIndex(store, oldPrefix),
     readBundleIndex(store, newPrefix),
@@ -112,6 +119,18 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     readObjectGraph(store, oldIndex),
     readObjectGraph(store, newIndex),
   ]);
+  const indexEtagsAfter = await Promise.all([oldPrefix, newPrefix].map((p) => etagOf(store, p)));
+  indexEtags.forEach((etag, i) => {
+    if (etag !== indexEtagsAfter[i]) {
+      const location = indexLocation([oldPrefix, newPrefix][i]);
+      throw new ObjectChangedError(
+        `${location} changed while the job was reading it; run it again`,
+        {
+          location,
+        },
+      );
+    }
+  });
   const etags = new Map<string, string>();
   for (const s of [oldShards, newShards]) {
     s.locations.forEach((l, i) => etags.set(l, s.stats[i].etag));
