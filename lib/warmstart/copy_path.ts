@@ -93,16 +93,16 @@ function sameShape(a: number[], b: number[]): boolean {
  * @returns the assignments (empty when a run-time error was deferred)
  */
 export function planCopy(group: VariableGroup, tensor: string, ctx: CopyContext): PartAssignment[] {
-  const old = requireOldTensor(ctx, tensor);
   const variable = group.variable;
   if (!variable.partitioned && group.parts.length > 1) {
-    // The group [v, v] reaches op_list_to_dict in init_from_checkpoint (the vocab path accepts it).
+    // The group [v, v] reaches op_list_to_dict (before init_from_checkpoint looks at OLD); the
+    // vocab path accepts it.
     throw new SettingsError(`At least two variables have the same name: ${group.name}`);
   }
-  const parts = uniqueParts(group.parts);
-  if (parts.length === 1) {
+  const old = requireOldTensor(ctx, tensor);
+  if (group.parts.length === 1) {
     // TF unwraps a one-element group to the bare variable: whole-tensor restore, shape checked now.
-    const part = parts[0];
+    const part = group.parts[0];
     if (!sameShape(part.shape, old.shape)) {
       throw new SettingsError(
         `Shape of variable ${part.name}:0 (${tensorShapeRepr(part.shape)}) doesn't match with ` +
@@ -110,11 +110,11 @@ export function planCopy(group: VariableGroup, tensor: string, ctx: CopyContext)
       );
     }
     if (!checkDtype(ctx, tensor, variable.dtype, old)) return [];
-    if (old.slices.length > 0 && !checkSliceDtype(ctx, old.dtype)) return [];
-    return [{ part, source: tensor, ...wholeTensor(ctx, tensor, old) }];
+    return planPart(ctx, tensor, old, part, old.shape.map(() => 0), old.shape);
   }
+  // A list of parts (repeats included, as TF keeps them): each restored by its slice spec.
   const out: PartAssignment[] = [];
-  for (const part of parts) {
+  for (const part of uniqueParts(group.parts)) {
     if (!sameShape(variable.shape, old.shape)) {
       ctx.deferred.add(
         new SettingsError(
@@ -126,10 +126,63 @@ export function planCopy(group: VariableGroup, tensor: string, ctx: CopyContext)
       return [];
     }
     if (!checkDtype(ctx, tensor, variable.dtype, old)) return [];
-    if (!checkSliceDtype(ctx, old.dtype)) return [];
-    out.push({ part, source: tensor, ...partOfTensor(ctx, tensor, old, part) });
+    const planned = planPart(ctx, tensor, old, part, part.offset, part.shape);
+    if (planned.length === 0) return [];
+    out.push(...planned);
   }
   return out;
+}
+
+/**
+ * The bytes of block `offset`/`shape` of OLD tensor `tensor` for one part. A block that is exactly
+ * one stored tensor or slice is copied verbatim with its CRC (TF's GetSliceValue fast path, which
+ * works for every dtype); anything else is cut out of the stored slices, which TF supports for
+ * some dtypes only.
+ */
+function planPart(
+  ctx: CopyContext,
+  tensor: string,
+  old: BundleEntry,
+  part: ModelPart,
+  offset: number[],
+  shape: number[],
+): PartAssignment[] {
+  const stored = storedBlock(ctx, tensor, old, offset, shape);
+  if (stored) {
+    const segments = [oldRange(stored.shardId, stored.offset, stored.size)];
+    return [{ part, source: tensor, segments, crc32c: stored.crc32c }];
+  }
+  if (!checkSliceDtype(ctx, old.dtype)) return [];
+  const size = requireFixedWidth(old, tensor);
+  const spans = locateBlock(ctx.oldIndex, tensor, old.shape, offset, shape, size);
+  return [{
+    part,
+    source: tensor,
+    segments: spans.map((s) => oldRange(s.shardId, s.offset, s.length)),
+  }];
+}
+
+/** The stored entry holding exactly this block, if there is one. */
+function storedBlock(
+  ctx: CopyContext,
+  tensor: string,
+  old: BundleEntry,
+  offset: number[],
+  shape: number[],
+): BundleEntry | undefined {
+  if (old.slices.length === 0) {
+    const whole = offset.every((o) => o === 0) && sameShape(shape, old.shape);
+    return whole ? old : undefined;
+  }
+  for (const slice of old.slices) {
+    const matches = slice.every((e, d) =>
+      e.length < 0
+        ? offset[d] === 0 && shape[d] === old.shape[d]
+        : e.start === offset[d] && e.length === shape[d]
+    );
+    if (matches) return ctx.oldIndex.getSlice(tensor, slice);
+  }
+  return undefined;
 }
 
 function checkDtype(ctx: CopyContext, tensor: string, dtype: number, old: BundleEntry): boolean {
@@ -141,46 +194,6 @@ function checkDtype(ctx: CopyContext, tensor: string, dtype: number, old: Bundle
     ),
   );
   return false;
-}
-
-/** Bytes of a whole OLD tensor: verbatim (CRC reused) or assembled from its slices. */
-function wholeTensor(
-  ctx: CopyContext,
-  tensor: string,
-  old: BundleEntry,
-): { segments: Segment[]; crc32c?: number } {
-  if (old.slices.length === 0) {
-    return { segments: [oldRange(old.shardId, old.offset, old.size)], crc32c: old.crc32c };
-  }
-  const size = requireFixedWidth(old, tensor);
-  const spans = locateBlock(
-    ctx.oldIndex,
-    tensor,
-    old.shape,
-    old.shape.map(() => 0),
-    old.shape,
-    size,
-  );
-  return { segments: spans.map((s) => oldRange(s.shardId, s.offset, s.length)) };
-}
-
-/** Bytes of one NEW partition out of OLD's full tensor. */
-function partOfTensor(
-  ctx: CopyContext,
-  tensor: string,
-  old: BundleEntry,
-  part: ModelPart,
-): { segments: Segment[]; crc32c?: number } {
-  if (old.slices.length > 0 && part.slice) {
-    const same = ctx.oldIndex.getSlice(tensor, part.slice);
-    if (same && sameShape(same.shape, part.shape)) {
-      // Same partitioning on both sides: the slice is copied verbatim with its CRC.
-      return { segments: [oldRange(same.shardId, same.offset, same.size)], crc32c: same.crc32c };
-    }
-  }
-  const size = requireFixedWidth(old, tensor);
-  const spans = locateBlock(ctx.oldIndex, tensor, old.shape, part.offset, part.shape, size);
-  return { segments: spans.map((s) => oldRange(s.shardId, s.offset, s.length)) };
 }
 
 function requireFixedWidth(entry: BundleEntry, tensor: string): number {

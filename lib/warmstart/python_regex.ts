@@ -11,6 +11,10 @@ import { SettingsError } from "../errors.ts";
 /** JavaScript characters that must stay escaped in a `u`-mode RegExp. */
 const JS_SYNTAX = new Set([..."^$\\.*+?()[]{}|/"]);
 
+/** Python's `str.isspace()` characters (JavaScript's \s differs: it has U+FEFF, lacks 0x1C-0x1F, 0x85). */
+const PY_SPACE =
+  "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
 /** Python single-letter escapes and their `u`-mode JavaScript equivalents. */
 const LETTER_ESCAPES: Record<string, string> = {
   a: "\\x07",
@@ -24,16 +28,25 @@ const LETTER_ESCAPES: Record<string, string> = {
   D: "\\P{Nd}",
   w: "[\\p{L}\\p{N}_]",
   W: "[^\\p{L}\\p{N}_]",
-  s: "\\s",
-  S: "\\S",
+  s: `[${PY_SPACE}]`,
+  S: `[^${PY_SPACE}]`,
 };
 
-/** The same escapes inside a character class (no nested brackets allowed there). */
+/**
+ * The same escapes inside a character class (no nested brackets allowed there). The negated
+ * classes \W and \S have no in-class form; they are handled as a whole class (see translateClass).
+ */
 const CLASS_LETTER_ESCAPES: Record<string, string> = {
   ...LETTER_ESCAPES,
   w: "\\p{L}\\p{N}_",
+  s: PY_SPACE,
   b: "\\x08",
 };
+delete CLASS_LETTER_ESCAPES.W;
+delete CLASS_LETTER_ESCAPES.S;
+
+/** A class that is exactly one negated escape, e.g. `[\W]`, `[^\S]`. */
+const WHOLE_CLASS_ESCAPES: Record<string, string> = { W: "\\p{L}\\p{N}_", S: PY_SPACE };
 
 function reject(pattern: string, what: string): never {
   throw new SettingsError(
@@ -95,39 +108,18 @@ function translate(pattern: string): { source: string; flags: string } {
     i = leading[0].length;
   }
   let out = "";
-  let inClass = false;
-  let classStart = false;
   while (i < pattern.length) {
     const c = pattern[i];
     if (c === "\\") {
-      const [text, used] = translateEscape(pattern, i, inClass);
+      const [text, used] = translateEscape(pattern, i, false);
       out += text;
       i += used;
-      classStart = false;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]" && !classStart) inClass = false;
-      else if (c === "[" || (c === "]" && classStart)) out += "\\";
-      else if (c === "^" && classStart && out.endsWith("[")) {
-        out += c;
-        i++;
-        continue;
-      }
-      out += c;
-      classStart = false;
-      i++;
       continue;
     }
     if (c === "[") {
-      inClass = true;
-      classStart = true;
-      out += c;
-      i++;
-      if (pattern[i] === "^") {
-        out += "^";
-        i++;
-      }
+      const [text, used] = translateClass(pattern, i);
+      out += text;
+      i += used;
       continue;
     }
     if (c === "(" && pattern[i + 1] === "?") {
@@ -137,19 +129,20 @@ function translate(pattern: string): { source: string; flags: string } {
       continue;
     }
     if (c === "{") {
+      // Python: {m}, {m,}, {,n}, {m,n} and {,} are quantifiers; any other brace is literal.
       const m = /^\{(\d*)(,?)(\d*)\}/.exec(pattern.slice(i));
-      if (m && (m[1] !== "" || m[3] !== "")) {
+      if (m && (m[1] !== "" || m[2] !== "")) {
         out += `{${m[1] === "" ? "0" : m[1]}${m[2]}${m[3]}}`;
         i += m[0].length;
         if (pattern[i] === "+") reject(pattern, "a possessive quantifier");
       } else {
-        out += "\\{"; // Python treats a non-quantifier brace literally
+        out += "\\{";
         i++;
       }
       continue;
     }
-    if (c === "}") {
-      out += "\\}";
+    if (c === "}" || c === "]") {
+      out += `\\${c}`; // literal in Python, a syntax error in u-mode JavaScript
       i++;
       continue;
     }
@@ -159,21 +152,56 @@ function translate(pattern: string): { source: string; flags: string } {
     out += c;
     i++;
   }
-  if (inClass) {
+  return { source: out, flags };
+}
+
+/** Translates the character class starting at `pattern[i] === "["`. */
+function translateClass(pattern: string, i: number): [string, number] {
+  let j = i + 1;
+  const negated = pattern[j] === "^";
+  if (negated) j++;
+  const itemsStart = j;
+  let out = "";
+  // A `]` right after `[` or `[^` is a literal in Python.
+  if (pattern[j] === "]") {
+    out += "\\]";
+    j++;
+  }
+  while (j < pattern.length && pattern[j] !== "]") {
+    const c = pattern[j];
+    if (c === "\\") {
+      const letter = pattern[j + 1];
+      if (letter !== undefined && letter in WHOLE_CLASS_ESCAPES) {
+        if (j !== itemsStart || pattern[j + 2] !== "]") {
+          reject(pattern, `\\${letter} together with other items in a character class`);
+        }
+        // [\W] is "not a word character", [^\W] is "a word character".
+        return [`[${negated ? "" : "^"}${WHOLE_CLASS_ESCAPES[letter]}]`, j + 3 - i];
+      }
+      const [text, used] = translateEscape(pattern, j, true);
+      out += text;
+      j += used;
+      continue;
+    }
+    out += c === "[" ? "\\[" : c;
+    j++;
+  }
+  if (j >= pattern.length) {
     throw new SettingsError(
       `vars_to_warm_start: invalid regex ${JSON.stringify(pattern)}: unterminated character set`,
       { field: "vars_to_warm_start", kind: "spec" },
     );
   }
-  return { source: out, flags };
+  return [`[${negated ? "^" : ""}${out}]`, j + 1 - i];
 }
 
 function translateGroup(pattern: string, i: number): [string, number] {
   const rest = pattern.slice(i);
   const named = /^\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
   if (named) return [`(?<${named[1]}>`, named[0].length];
-  const backref = /^\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(rest);
-  if (backref) return [`\\k<${backref[1]}>`, backref[0].length];
+  // A backreference to a group that did not take part fails in Python but matches empty in
+  // JavaScript.
+  if (rest.startsWith("(?P=")) reject(pattern, "a backreference (?P=name)");
   const comment = /^\(\?#[^)]*\)/.exec(rest);
   if (comment) return ["", comment[0].length];
   for (const simple of ["(?:", "(?=", "(?!", "(?<=", "(?<!"]) {
@@ -195,8 +223,9 @@ function translateEscape(pattern: string, i: number, inClass: boolean): [string,
   }
   const table = inClass ? CLASS_LETTER_ESCAPES : LETTER_ESCAPES;
   if (next in table) return [table[next], 2];
-  if (!inClass && (next === "A")) return ["^", 2];
-  if (!inClass && (next === "Z")) return ["$", 2];
+  // Start and end of the whole string, whatever (?m) says.
+  if (!inClass && (next === "A")) return ["(?<![\\s\\S])", 2];
+  if (!inClass && (next === "Z")) return ["(?![\\s\\S])", 2];
   if (!inClass && (next === "b" || next === "B")) {
     // JS \b is ASCII-only even in u mode; Python's is Unicode-aware. Equal for ASCII names.
     return [
@@ -226,9 +255,7 @@ function translateEscape(pattern: string, i: number, inClass: boolean): [string,
     return [`\\u{${code.toString(16)}}`, 1 + m[0].length];
   }
   if (/[1-9]/.test(next)) {
-    if (inClass) reject(pattern, "an octal escape in a character class");
-    const m = /^[1-9][0-9]?/.exec(pattern.slice(i + 1))!;
-    return [`\\${m[0]}`, 1 + m[0].length];
+    reject(pattern, inClass ? "an octal escape in a character class" : "a backreference");
   }
   if (/[A-Za-z]/.test(next)) reject(pattern, `the escape \\${next}`);
   // Python lets any punctuation be escaped; u-mode JavaScript only allows syntax characters.
