@@ -77,6 +77,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         );
       }
     }
+    await removeStale(store, plan.output, written);
     options.onProgress?.({ phase: "publish", message: "writing checkpoint state file" });
     await publishState(store, plan.output);
   } catch (e) {
@@ -85,6 +86,18 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     throw e;
   }
   return { bytesWritten: total, locations: written };
+}
+
+/**
+ * Files an earlier output under the same prefix had and this one does not (more data shards, a
+ * `.meta`): unreferenced now, removed so they cannot be mistaken for part of it. Best effort.
+ */
+async function removeStale(store: Store, output: string, written: string[]): Promise<void> {
+  const own = /^(data-\d{5}-of-\d{5}|meta)$/;
+  const stale = (await store.list(`${output}.`)).filter((l) =>
+    own.test(l.slice(output.length + 1)) && !written.includes(l)
+  );
+  await Promise.allSettled(stale.map((l) => store.delete(l)));
 }
 
 /**

@@ -12,6 +12,8 @@ import { readTensorBytes } from "../checkpoint/tensor_reader.ts";
 import { NotFoundError, ObjectChangedError, SettingsError } from "../errors.ts";
 import { withRetries } from "../storage/retry.ts";
 import type { Store } from "../storage/store.ts";
+import { parseLocation } from "../storage/location.ts";
+import * as posix from "node:path/posix";
 import { executePlan } from "./executor.ts";
 import { loadNewModel, OBJECT_GRAPH_KEY } from "./new_model.ts";
 import { buildPlan } from "./planner.ts";
@@ -99,13 +101,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     resolveInput(store, spec.ckptToInitializeFrom, "ckpt_to_initialize_from"),
     resolveInput(store, spec.newCheckpoint, "new_checkpoint"),
   ]);
-  if (spec.output === oldPrefix || spec.output === newPrefix) {
-    throw new SettingsError(
-      `output ${spec.output} is one of the input checkpoints; write the merged checkpoint to a ` +
-        "new prefix",
-      { field: "output", kind: "spec" },
-    );
-  }
+  await refuseOutputOverInput(store, spec.output, [oldPrefix, newPrefix]);
   // An input rewritten while we read it must fail the job, not mix versions: remember each
   // index's ETag now, check it again once the data shards are pinned (their reads use If-Match).
   const indexEtags = await Promise.all([oldPrefix, newPrefix].map((p) => etagOf(store, p)));
@@ -188,6 +184,38 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   const report = buildReport(spec, plan, false, Math.round(performance.now() - started));
   progress("done", `wrote ${spec.output} (${report.totals.bytesWritten} bytes)`);
   return report;
+}
+
+/** A local location as an absolute, normalized path; S3 keys are compared as they are. */
+function canonical(location: string): string {
+  const p = parseLocation(location);
+  return p.scheme === "file" ? posix.resolve(Deno.cwd(), p.path) : location;
+}
+
+/**
+ * The output must not be an input: writing it would overwrite (or, on failure, delete) the
+ * input's files. Spellings are normalized (`a/./b`, `a//b`, relative vs absolute, `file://`), and
+ * for local files an existing output index or data file that IS an input file (same ETag: inode,
+ * size and mtime — a symlink or hard link) is refused too.
+ */
+async function refuseOutputOverInput(store: Store, output: string, inputs: string[]) {
+  const refuse = (input: string) => {
+    throw new SettingsError(
+      `output ${output} is the input checkpoint ${input}; write the merged checkpoint to a new ` +
+        "prefix",
+      { field: "output", kind: "spec" },
+    );
+  };
+  for (const input of inputs) if (canonical(output) === canonical(input)) refuse(input);
+  if (parseLocation(output).scheme !== "file") return;
+  const files = (prefix: string) => [indexLocation(prefix), dataLocation(prefix, 0, 1)];
+  const etags = async (locations: string[]) =>
+    (await Promise.all(locations.map((l) => store.stat(l)))).map((s) => s?.etag);
+  const outputEtags = await etags(files(output));
+  for (const input of inputs) {
+    const inputEtags = await etags(files(input));
+    if (outputEtags.some((e) => e !== undefined && inputEtags.includes(e))) refuse(input);
+  }
 }
 
 /** A spec naming a checkpoint that does not exist is a settings error (TF raises too). */

@@ -70,12 +70,29 @@ Deno.test("a job that warm-starts nothing reproduces NEW's files byte for byte",
   );
 });
 
-Deno.test("output may not overwrite an input checkpoint", async () => {
-  const { spec, dir } = await specOf("wsu_01_var");
-  await assert.rejects(
-    runWarmStart({ ...spec, output: posix.join(dir, "new", "model-0") }, { store }),
-    /is one of the input checkpoints/,
-  );
+Deno.test("output may not be an input checkpoint, however it is spelled", async () => {
+  const { spec, dir, out } = await specOf("wsu_01_var");
+  // The scenario is committed: work on a copy whose OLD we can also reach through a symlink.
+  await Deno.mkdir(`${out}/old`);
+  for (const e of Deno.readDirSync(posix.join(dir, "old"))) {
+    await Deno.copyFile(posix.join(dir, "old", e.name), `${out}/old/${e.name}`);
+  }
+  await Deno.symlink(`${out}/old`, `${out}/alias`);
+  const before = await Deno.readFile(`${out}/old/model-0.index`);
+  const job = { ...spec, ckptToInitializeFrom: `${out}/old` };
+  for (
+    const output of [
+      posix.join(dir, "new", "model-0"),
+      `${out}/old/./model-0`,
+      `${out}/old//model-0`,
+      `file://${out}/old/model-0`,
+      `${out}/alias/model-0`,
+    ]
+  ) {
+    await assert.rejects(runWarmStart({ ...job, output }, { store }), /is the input checkpoint/);
+  }
+  assert.deepEqual(await Deno.readFile(`${out}/old/model-0.index`), before);
+  assert.ok(Deno.statSync(`${out}/old/model-0.data-00000-of-00001`).isFile);
 });
 
 Deno.test("the checkpoint state file lists earlier outputs and names the new one latest", async () => {
@@ -87,5 +104,26 @@ Deno.test("the checkpoint state file lists earlier outputs and names the new one
     await Deno.readTextFile(`${out}/checkpoint`),
     'model_checkpoint_path: "model-1"\nall_model_checkpoint_paths: "model-2"\n' +
       'all_model_checkpoint_paths: "model-1"\n',
+  );
+});
+
+Deno.test("rerunning into an earlier output removes its files the new one does not have", async () => {
+  const { spec, out, dir } = await specOf("wsu_01_var");
+  await Deno.writeTextFile(`${out}/model-0.meta`, "stale");
+  await Deno.writeTextFile(`${out}/model-0.data-00001-of-00002`, "stale");
+  await Deno.writeTextFile(`${out}/model-0.5.meta`, "another checkpoint's");
+  await runWarmStart(spec, { store });
+  const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+  assert.deepEqual(files, [
+    "checkpoint",
+    "model-0.5.meta",
+    "model-0.data-00000-of-00001",
+    "model-0.index",
+    "model-0.meta",
+  ]);
+  // The stale .meta was replaced by NEW's.
+  assert.deepEqual(
+    await Deno.readFile(`${out}/model-0.meta`),
+    await Deno.readFile(posix.join(dir, "new", "model-0.meta")),
   );
 });
