@@ -154,12 +154,34 @@ function planPart(
   }
   if (!checkSliceDtype(ctx, old.dtype)) return [];
   const size = requireFixedWidth(old, tensor);
-  const spans = locateBlock(ctx.oldIndex, tensor, old.shape, offset, shape, size);
-  return [{
-    part,
-    source: tensor,
-    segments: spans.map((s) => oldRange(s.shardId, s.offset, s.length)),
-  }];
+  const rowSlices = old.slices.every((sl) =>
+    fullRows(
+      old.shape,
+      sl.map((e) => e.start),
+      sl.map((e, d) => e.length < 0 ? old.shape[d] : e.length),
+    )
+  );
+  if (fullRows(old.shape, offset, shape) && rowSlices) {
+    // Whole rows out of whole-row slices: a few contiguous ranges.
+    const spans = locateBlock(ctx.oldIndex, tensor, old.shape, offset, shape, size);
+    const segments = spans.map((s) => oldRange(s.shardId, s.offset, s.length));
+    return [{ part, source: tensor, segments }];
+  }
+  // Partitioned along an inner axis (either side): read bands of rows, cut them in memory.
+  const block: Segment = {
+    kind: "block",
+    oldKey: tensor,
+    fullShape: old.shape,
+    offset,
+    shape,
+    elementSize: size,
+  };
+  return [{ part, source: tensor, segments: [block] }];
+}
+
+/** True when a block spans every inner dimension (it is a band of whole rows). */
+function fullRows(full: number[], offset: number[], shape: number[]): boolean {
+  return full.every((d, i) => i === 0 || (offset[i] === 0 && shape[i] === d));
 }
 
 /** The stored entry holding exactly this block, if there is one. */

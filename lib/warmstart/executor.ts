@@ -15,7 +15,8 @@ import { basenameLocation, dirnameLocation } from "../storage/location.ts";
 import type { Store, WritePiece } from "../storage/store.ts";
 import { orderedPrefetch } from "./ordered_prefetch.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
-import { type SegmentSources, segmentTasks, shardLocation } from "./segment_reader.ts";
+import { segmentTasks } from "./segment_reader.ts";
+import { type SegmentSources, shardLocation } from "./segment_sources.ts";
 import type { ProgressEvent } from "./types.ts";
 
 /** Options of {@link executePlan}. */
@@ -153,7 +154,9 @@ async function* shardPieces(
     } else {
       let raw = 0;
       let produced = 0;
-      const tasks = t.segments.flatMap((s) => [...segmentTasks(options, s)]);
+      const tasks = (function* () {
+        for (const s of t.segments) yield* segmentTasks(options, s);
+      })();
       for await (const chunk of orderedPrefetch(tasks, options.readConcurrency)) {
         raw = crc32c(chunk, raw);
         produced += chunk.length;

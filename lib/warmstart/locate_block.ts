@@ -35,7 +35,12 @@ export function locateBlock(
 }
 
 /** Byte runs [start, length] inside one row (dims 1..n) selected by a block. */
-function innerRuns(dims: number[], offset: number[], shape: number[], size: number): number[][] {
+export function innerRuns(
+  dims: number[],
+  offset: number[],
+  shape: number[],
+  size: number,
+): number[][] {
   if (dims.length === 0) return [[0, size]];
   const innerSize = dims.slice(1).reduce((a, b) => a * b, 1) * size;
   const inner = innerRuns(dims.slice(1), offset.slice(1), shape.slice(1), size);

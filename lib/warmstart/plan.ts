@@ -50,6 +50,18 @@ export type Segment =
     elementSize: number;
     colMap: Int32Array;
     backup: Backup;
+  }
+  /**
+   * The block `offset`/`shape` of OLD tensor `oldKey` (a partition of a NEW variable narrower
+   * than full rows), read in bands of full rows and cut in memory.
+   */
+  | {
+    kind: "block";
+    oldKey: string;
+    fullShape: number[];
+    offset: number[];
+    shape: number[];
+    elementSize: number;
   };
 
 /** One output tensor (a variable, a partition of one, or any other stored tensor). */
@@ -97,5 +109,7 @@ export function segmentLength(s: Segment): number {
       return s.rowBytes * s.rowMap.length;
     case "columns":
       return s.rows * s.cols * s.elementSize;
+    case "block":
+      return s.shape.reduce((a, b) => a * b, 1) * s.elementSize;
   }
 }

@@ -28,6 +28,9 @@ function addSegment(t: ByteTotals, s: Segment): void {
     case "fill":
       t.bytesGenerated += segmentLength(s);
       return;
+    case "block":
+      t.bytesFromOld += segmentLength(s);
+      return;
     case "rows": {
       let present = 0;
       for (const j of s.rowMap) if (j >= 0) present++;

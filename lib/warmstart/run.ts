@@ -10,6 +10,7 @@ import { resolveCheckpointPrefix } from "../checkpoint/state_file.ts";
 import { decodeStringTensor } from "../checkpoint/string_tensor.ts";
 import { readTensorBytes } from "../checkpoint/tensor_reader.ts";
 import { NotFoundError, ObjectChangedError, SettingsError } from "../errors.ts";
+import { Limiter } from "../storage/limiter.ts";
 import { withRetries } from "../storage/retry.ts";
 import type { Store } from "../storage/store.ts";
 import { parseLocation } from "../storage/location.ts";
@@ -34,6 +35,8 @@ export interface RunOptions {
   chunkBytes?: number;
   /** Chunks read ahead of the writer (default 4). */
   readConcurrency?: number;
+  /** OLD rows of a vocabulary remap held in memory at most (default 64 MiB). */
+  rowCacheBytes?: number;
   /** Retry transient storage faults (5xx, throttling, resets, short bodies); default true. */
   retries?: boolean;
 }
@@ -177,6 +180,8 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     etags,
     chunkBytes: options.chunkBytes ?? 1024 * 1024,
     rowGapBytes: 64 * 1024,
+    readLimiter: new Limiter(16),
+    rowCacheBytes: options.rowCacheBytes ?? 64 * 1024 * 1024,
     readConcurrency: options.readConcurrency ?? 4,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

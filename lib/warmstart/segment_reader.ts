@@ -1,52 +1,31 @@
 /**
  * Turns plan segments into byte chunks (as tasks for ordered prefetching). Rows and cells move as
- * bytes; nothing is decoded. Each chunk is at most about `chunkBytes`, so memory stays bounded by
- * chunk size x concurrency.
+ * bytes; nothing is decoded. Each chunk is about `chunkBytes`, so memory stays bounded by chunk
+ * size x concurrency (plus, for a vocabulary remap, at most `rowCacheBytes` of OLD rows).
  *
  * @module
  */
-import type { BundleIndex } from "../checkpoint/bundle_index.ts";
-import { dataLocation } from "../checkpoint/naming.ts";
-import { locateRows } from "../checkpoint/row_locator.ts";
-import type { ReadOptions, Store } from "../storage/store.ts";
+import { readBand } from "./band_reader.ts";
+import { innerRuns } from "./locate_block.ts";
 import type { Task } from "./ordered_prefetch.ts";
-import type { Backup, Segment, Side } from "./plan.ts";
+import type { Backup, Segment } from "./plan.ts";
+import { rowRuns } from "./row_runs.ts";
+import { readShard, type SegmentSources } from "./segment_sources.ts";
 
-/** Where segment bytes are read from. */
-export interface SegmentSources {
-  store: Store;
-  oldIndex: BundleIndex;
-  newIndex: BundleIndex;
-  /** Target size of one chunk. */
-  chunkBytes: number;
-  /** Largest gap (bytes) between needed OLD rows that is read through rather than split. */
-  rowGapBytes: number;
-  /** ETag each data shard had when the job started (pins every read). */
-  etags?: Map<string, string>;
+type RowsSegment = Extract<Segment, { kind: "rows" }>;
+type ColumnsSegment = Extract<Segment, { kind: "columns" }>;
+type BlockSegment = Extract<Segment, { kind: "block" }>;
+
+/** Rows of OLD loaded once for a whole segment. */
+interface RowCache {
+  start: number;
+  count: number;
+  bytes(): Promise<Uint8Array>;
 }
 
-/** Data-shard location of one side. */
-export function shardLocation(src: SegmentSources, side: Side, shardId: number): string {
-  const index = side === "old" ? src.oldIndex : src.newIndex;
-  return dataLocation(index.prefix, shardId, index.header.numShards);
-}
-
-function readOptions(src: SegmentSources, location: string): ReadOptions {
-  const etag = src.etags?.get(location);
-  return etag ? { ifMatch: etag } : {};
-}
-
-/** Reads bytes of one side's shard. */
-export function readShard(
-  src: SegmentSources,
-  side: Side,
-  shardId: number,
-  offset: number,
-  length: number,
-): Promise<Uint8Array> {
-  if (length === 0) return Promise.resolve(new Uint8Array(0));
-  const location = shardLocation(src, side, shardId);
-  return src.store.readRange(location, { offset, length }, readOptions(src, location));
+/** Number of output rows per chunk for rows `rowBytes` wide. */
+function rowsPerChunk(src: SegmentSources, rowBytes: number): number {
+  return Math.max(1, Math.floor(src.chunkBytes / Math.max(1, rowBytes)));
 }
 
 /** Chunk-producing tasks for one segment, in output order. */
@@ -73,19 +52,31 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
       return;
     }
     case "rows": {
-      const batch = Math.max(1, Math.floor(src.chunkBytes / Math.max(1, segment.rowBytes)));
+      const cache = rowCache(src, segment);
+      const batch = rowsPerChunk(src, segment.rowBytes);
       for (let i0 = 0; i0 < segment.rowMap.length; i0 += batch) {
         const i1 = Math.min(segment.rowMap.length, i0 + batch);
-        yield () => assembleRows(src, segment, i0, i1);
+        yield () => assembleRows(src, segment, i0, i1, cache);
       }
       return;
     }
     case "columns": {
-      const rowBytes = Math.max(segment.cols, segment.oldCols) * segment.elementSize;
-      const batch = Math.max(1, Math.floor(src.chunkBytes / Math.max(1, rowBytes)));
+      const batch = rowsPerChunk(
+        src,
+        Math.max(segment.cols, segment.oldCols) * segment.elementSize,
+      );
       for (let i0 = 0; i0 < segment.rows; i0 += batch) {
         const i1 = Math.min(segment.rows, i0 + batch);
         yield () => assembleColumns(src, segment, i0, i1);
+      }
+      return;
+    }
+    case "block": {
+      const fullRow = segment.fullShape.slice(1).reduce((a, b) => a * b, 1) * segment.elementSize;
+      const batch = rowsPerChunk(src, fullRow);
+      for (let i0 = 0; i0 < segment.shape[0]; i0 += batch) {
+        const i1 = Math.min(segment.shape[0], i0 + batch);
+        yield () => assembleBlock(src, segment, i0, i1);
       }
       return;
     }
@@ -103,27 +94,6 @@ function repeat(element: Uint8Array, count: number): Uint8Array {
   return out;
 }
 
-/** Reads rows [start, start+count) of an OLD tensor (across its slices). */
-async function readOldRows(
-  src: SegmentSources,
-  key: string,
-  start: number,
-  count: number,
-): Promise<Uint8Array> {
-  const spans = locateRows(src.oldIndex, key, start, count);
-  const parts = await Promise.all(
-    spans.map((s) => readShard(src, "old", s.shardId, s.offset, s.length)),
-  );
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
-}
-
 /** Backup bytes for output rows [r0, r1) of a block `rowBytes` wide. */
 async function backupRows(
   src: SegmentSources,
@@ -133,34 +103,36 @@ async function backupRows(
   rowBytes: number,
 ): Promise<Uint8Array> {
   if (backup.kind === "new") {
-    return await readShard(
-      src,
-      "new",
-      backup.shardId,
-      backup.offset + r0 * rowBytes,
-      (r1 - r0) * rowBytes,
-    );
+    const offset = backup.offset + r0 * rowBytes;
+    return await readShard(src, "new", backup.shardId, offset, (r1 - r0) * rowBytes);
   }
   return repeat(backup.element, ((r1 - r0) * rowBytes) / backup.element.length);
 }
 
-/** Groups sorted row ids into read runs, reading through gaps smaller than the limit. */
-function readRuns(rows: number[], rowBytes: number, gapBytes: number): Array<[number, number]> {
-  const runs: Array<[number, number]> = [];
-  const maxGapRows = Math.floor(gapBytes / Math.max(1, rowBytes));
-  for (const r of rows) {
-    const last = runs[runs.length - 1];
-    if (last && r - (last[0] + last[1]) <= maxGapRows) last[1] = r - last[0] + 1;
-    else runs.push([r, 1]);
+/** The needed OLD rows of a remap, read once when they fit the cache budget. */
+function rowCache(src: SegmentSources, seg: RowsSegment): RowCache | undefined {
+  let min = Infinity;
+  let max = -1;
+  for (const j of seg.rowMap) {
+    if (j < 0) continue;
+    if (j < min) min = j;
+    if (j > max) max = j;
   }
-  return runs;
+  if (max < 0 || (max - min + 1) * seg.rowBytes > src.rowCacheBytes) return undefined;
+  let loaded: Promise<Uint8Array> | undefined;
+  return {
+    start: min,
+    count: max - min + 1,
+    bytes: () => (loaded ??= readBand(src, seg.oldKey, min, max - min + 1)),
+  };
 }
 
 async function assembleRows(
   src: SegmentSources,
-  seg: Extract<Segment, { kind: "rows" }>,
+  seg: RowsSegment,
   i0: number,
   i1: number,
+  cache: RowCache | undefined,
 ): Promise<Uint8Array> {
   const w = seg.rowBytes;
   const out = new Uint8Array((i1 - i0) * w);
@@ -171,25 +143,29 @@ async function assembleRows(
     else missing = true;
   }
   wanted.sort((a, b) => a - b);
-  const runs = readRuns(wanted, w, src.rowGapBytes);
+  const runs = cache
+    ? (wanted.length > 0 ? [[cache.start, cache.count]] : [])
+    : rowRuns(wanted, Math.floor(src.rowGapBytes / Math.max(1, w)));
   const [buffers, backup] = await Promise.all([
-    Promise.all(runs.map(([start, count]) => readOldRows(src, seg.oldKey, start, count))),
+    cache && runs.length > 0
+      ? Promise.all([cache.bytes()])
+      : Promise.all(runs.map(([start, count]) => readBand(src, seg.oldKey, start, count))),
     missing
       ? backupRows(src, seg.backup, seg.backupRowStart + i0, seg.backupRowStart + i1, w)
       : Promise.resolve(undefined),
   ]);
-  let run = 0;
   const runOf = (j: number) => {
-    // runs are sorted; binary search the run holding row j
+    // runs are sorted: binary search the run holding row j
     let lo = 0;
     let hi = runs.length - 1;
     while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
+      const mid = Math.floor((lo + hi + 1) / 2);
       if (runs[mid][0] <= j) lo = mid;
       else hi = mid - 1;
     }
     return lo;
   };
+  let run = 0;
   for (let i = i0; i < i1; i++) {
     const j = seg.rowMap[i];
     const at = (i - i0) * w;
@@ -197,7 +173,7 @@ async function assembleRows(
       out.set(backup!.subarray(at, at + w), at);
       continue;
     }
-    run = runs[run][0] <= j && j < runs[run][0] + runs[run][1] ? run : runOf(j);
+    if (!(runs[run][0] <= j && j < runs[run][0] + runs[run][1])) run = runOf(j);
     const from = (j - runs[run][0]) * w;
     out.set(buffers[run].subarray(from, from + w), at);
   }
@@ -206,7 +182,7 @@ async function assembleRows(
 
 async function assembleColumns(
   src: SegmentSources,
-  seg: Extract<Segment, { kind: "columns" }>,
+  seg: ColumnsSegment,
   i0: number,
   i1: number,
 ): Promise<Uint8Array> {
@@ -215,7 +191,7 @@ async function assembleColumns(
   const oldRow = seg.oldCols * e;
   const needsBackup = seg.colMap.length < seg.cols || seg.colMap.some((j) => j < 0);
   const [old, backup] = await Promise.all([
-    readOldRows(src, seg.oldKey, seg.oldRowStart + i0, i1 - i0),
+    readBand(src, seg.oldKey, seg.oldRowStart + i0, i1 - i0),
     needsBackup ? backupRows(src, seg.backup, i0, i1, outRow) : Promise.resolve(undefined),
   ]);
   const out = backup ? backup.slice() : new Uint8Array((i1 - i0) * outRow);
@@ -231,6 +207,30 @@ async function assembleColumns(
   for (let i = 0; i < i1 - i0; i++) {
     for (const [k, j, n] of runs) {
       out.set(old.subarray(i * oldRow + j * e, i * oldRow + (j + n) * e), i * outRow + k * e);
+    }
+  }
+  return out;
+}
+
+/** Rows [i0, i1) of a block: full OLD rows read as a band, the block's columns cut out. */
+async function assembleBlock(
+  src: SegmentSources,
+  seg: BlockSegment,
+  i0: number,
+  i1: number,
+): Promise<Uint8Array> {
+  const e = seg.elementSize;
+  const inner = seg.fullShape.slice(1);
+  const fullRow = inner.reduce((a, b) => a * b, 1) * e;
+  const runs = innerRuns(inner, seg.offset.slice(1), seg.shape.slice(1), e);
+  const outRow = runs.reduce((n, [, l]) => n + l, 0);
+  const band = await readBand(src, seg.oldKey, seg.offset[0] + i0, i1 - i0);
+  const out = new Uint8Array((i1 - i0) * outRow);
+  let pos = 0;
+  for (let r = 0; r < i1 - i0; r++) {
+    for (const [start, length] of runs) {
+      out.set(band.subarray(r * fullRow + start, r * fullRow + start + length), pos);
+      pos += length;
     }
   }
   return out;
