@@ -38,6 +38,19 @@ export interface ServerOptions {
   eventWebhookUrl?: string;
   /** versitygw only: path of an --event-filter config file. */
   eventFilter?: string;
+  /** Loopback port to listen on (default: a free one). */
+  port?: number;
+}
+
+/** The AWS_* environment for a test server on a loopback `port`. */
+export function testServerEnv(port: number): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+    AWS_ACCESS_KEY_ID: ACCESS,
+    AWS_SECRET_ACCESS_KEY: SECRET,
+    AWS_REGION: "us-east-1",
+    S3_FORCE_PATH_STYLE: "1",
+  };
 }
 
 const ACCESS = "test-root-access";
@@ -89,13 +102,7 @@ async function finish(
   cleanup: () => Promise<void>,
   opts: ServerOptions,
 ): Promise<TestServer> {
-  const env = {
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: ACCESS,
-    AWS_SECRET_ACCESS_KEY: SECRET,
-    AWS_REGION: "us-east-1",
-    S3_FORCE_PATH_STYLE: "1",
-  };
+  const env = { ...testServerEnv(Number(new URL(endpoint).port)) };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -149,7 +156,7 @@ async function finish(
 /** Starts versitygw (posix backend, temporary root) on a free loopback port. */
 export async function startVersitygw(opts: ServerOptions = {}): Promise<TestServer> {
   const bin = await versitygwBinary();
-  const port = freePort();
+  const port = opts.port ?? freePort();
   const root = await Deno.makeTempDir({ prefix: "versitygw-root-" });
   const args = [
     "--port",
@@ -179,7 +186,7 @@ export async function startVersitygw(opts: ServerOptions = {}): Promise<TestServ
 /** Starts moto server (from .venv) on a free loopback port; state is in memory. */
 export async function startMoto(opts: ServerOptions = {}): Promise<TestServer> {
   const bin = `${REPO}.venv/bin/moto_server`;
-  const port = freePort();
+  const port = opts.port ?? freePort();
   const child = new Deno.Command(bin, {
     args: ["-H", "127.0.0.1", "-p", String(port)],
     stdout: "null",

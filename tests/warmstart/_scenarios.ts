@@ -119,3 +119,13 @@ export function isEmptyTree(dir: string): boolean {
   }
   return true;
 }
+
+/** Copies a directory tree (scenarios are committed: tests that write next to inputs use a copy). */
+export async function copyDir(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    const [a, b] = [posix.join(from, e.name), posix.join(to, e.name)];
+    if (e.isDirectory) await copyDir(a, b);
+    else await Deno.copyFile(a, b);
+  }
+}

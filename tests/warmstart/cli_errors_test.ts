@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as posix from "node:path/posix";
-import { isEmptyTree, PORTED_ROOT } from "./_scenarios.ts";
+import { copyDir, isEmptyTree, PORTED_ROOT } from "./_scenarios.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -17,15 +17,6 @@ const CASES = [
   "err_object_based_missing_variables",
   "err_regex_list_overlap_duplicate",
 ];
-
-async function copyDir(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const e of Deno.readDir(from)) {
-    const [a, b] = [posix.join(from, e.name), posix.join(to, e.name)];
-    if (e.isDirectory) await copyDir(a, b);
-    else await Deno.copyFile(a, b);
-  }
-}
 
 for (const name of CASES) {
   Deno.test(`warm-start CLI on ${name}: exit 2, TF's reason, nothing written`, async () => {

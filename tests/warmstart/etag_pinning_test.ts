@@ -5,16 +5,7 @@ import { FileStore } from "../../lib/storage/file_store.ts";
 import type { ByteRange, ReadOptions, Store } from "../../lib/storage/store.ts";
 import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
 import { runWarmStart } from "../../lib/warmstart/run.ts";
-import { isEmptyTree, PORTED_ROOT } from "./_scenarios.ts";
-
-async function copyDir(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const e of Deno.readDir(from)) {
-    const [a, b] = [posix.join(from, e.name), posix.join(to, e.name)];
-    if (e.isDirectory) await copyDir(a, b);
-    else await Deno.copyFile(a, b);
-  }
-}
+import { copyDir, isEmptyTree, PORTED_ROOT } from "./_scenarios.ts";
 
 /** A FileStore that rewrites a file (same bytes, new version) right after its first range read. */
 class RewritingStore extends FileStore {
