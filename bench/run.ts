@@ -59,6 +59,12 @@ console.log(
 );
 line("file store", await runJob(posix.join(dir, "spec.json")));
 
+// Memory must not grow with checkpoint size: the same job with a 4x larger embedding.
+const bigDir = await Deno.makeTempDir({ prefix: "ws-bench-4x-" });
+await writeSynthetic(local, bigDir, { ...options, vocab: options.vocab * 4 });
+line("file store, 4x embedding", await runJob(posix.join(bigDir, "spec.json")));
+await Deno.remove(bigDir, { recursive: true });
+
 const server = await startVersitygw({ buckets: ["bench"] });
 try {
   const s3 = new S3Store({ env: server.env });

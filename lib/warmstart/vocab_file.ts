@@ -51,10 +51,18 @@ export function parseVocabulary(bytes: Uint8Array, location: string, vocabSize =
   if (bytes.length >= 2 ** 32) {
     throw vocabError(`Vocabulary file ${location} is larger than 4 GiB`, location);
   }
-  const starts: number[] = [];
-  const ends: number[] = [];
+  // Two passes over the bytes: count the lines, then fill exactly-sized offset arrays (no
+  // per-token objects, no growing arrays).
+  let lines = 0;
+  for (let at = 0; at < bytes.length; lines++) {
+    const nl = bytes.indexOf(0x0a, at);
+    at = nl < 0 ? bytes.length : nl + 1;
+  }
+  const size = vocabSize < 0 ? lines : Math.min(lines, vocabSize);
+  const starts = new Uint32Array(size);
+  const ends = new Uint32Array(size);
   let start = 0;
-  while (start < bytes.length && (vocabSize < 0 || starts.length < vocabSize)) {
+  for (let i = 0; i < size; i++) {
     let end = bytes.indexOf(0x0a, start);
     const next = end < 0 ? bytes.length : end + 1;
     if (end < 0) end = bytes.length;
@@ -66,23 +74,17 @@ export function parseVocabulary(bytes: Uint8Array, location: string, vocabSize =
         location,
       );
     }
-    starts.push(start);
-    ends.push(end);
+    starts[i] = start;
+    ends[i] = end;
     start = next;
   }
-  if (vocabSize > 0 && starts.length < vocabSize) {
+  if (vocabSize > 0 && size < vocabSize) {
     throw vocabError(
-      `Invalid vocab_size in ${location}: expected ${vocabSize} but got ${starts.length}`,
+      `Invalid vocab_size in ${location}: expected ${vocabSize} but got ${size}`,
       location,
     );
   }
-  return {
-    location,
-    size: starts.length,
-    bytes,
-    starts: Uint32Array.from(starts),
-    ends: Uint32Array.from(ends),
-  };
+  return { location, size, bytes, starts, ends };
 }
 
 /** FNV-1a over bytes, as an unsigned 32-bit number. */
@@ -186,18 +188,20 @@ export function generateVocabRemapping(
  * i.e. one partition).
  */
 export function checkNoDuplicateOldIds(remapping: Int32Array, what: string): void {
-  const seen = new Map<number, number>();
+  let max = -1;
+  for (const j of remapping) if (j > max) max = j;
+  const seen = new Int32Array(max + 1).fill(-1); // old id -> first new id (4 bytes per id)
   for (let i = 0; i < remapping.length; i++) {
     const j = remapping[i];
     if (j < 0) continue;
-    const first = seen.get(j);
-    if (first !== undefined) {
+    const first = seen[j];
+    if (first >= 0) {
       throw new SettingsError(
         `Old ID ${j} is mapped to both new ID ${first} and ${i}, which is not supported ` +
           `(${what}: the new vocabulary repeats a token)`,
         { kind: "warm_start" },
       );
     }
-    seen.set(j, i);
+    seen[j] = i;
   }
 }
