@@ -7,7 +7,7 @@
  */
 import { dtypeElementSize } from "../checkpoint/dtype.ts";
 import { CorruptCheckpointError, UnsupportedError } from "../errors.ts";
-import { innerRuns } from "./locate_block.ts";
+import { innerRuns } from "./inner_runs.ts";
 import { readShard, type SegmentSources } from "./segment_sources.ts";
 
 /** Bytes of rows [start, start + count) of OLD tensor `key` (dimension 0), row-major. */

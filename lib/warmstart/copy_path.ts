@@ -7,6 +7,7 @@
  */
 import type { BundleIndex } from "../checkpoint/bundle_index.ts";
 import { dtypeElementSize } from "../checkpoint/dtype.ts";
+import { locateRows } from "../checkpoint/row_locator.ts";
 import type { BundleEntry } from "../checkpoint/types.ts";
 import {
   DT_BFLOAT16,
@@ -28,7 +29,6 @@ import {
 } from "../checkpoint/dtype.ts";
 import { SettingsError, UnsupportedError } from "../errors.ts";
 import { cppDtypeName, type DeferredErrors, type PartAssignment } from "./assignment.ts";
-import { locateBlock } from "./locate_block.ts";
 import type { ModelPart } from "./model_variables.ts";
 import type { Segment } from "./plan.ts";
 import { listRepr, strRepr, tensorShapeRepr } from "./python_repr.ts";
@@ -163,7 +163,7 @@ function planPart(
   );
   if (fullRows(old.shape, offset, shape) && rowSlices) {
     // Whole rows out of whole-row slices: a few contiguous ranges.
-    const spans = locateBlock(ctx.oldIndex, tensor, old.shape, offset, shape, size);
+    const spans = locateRows(ctx.oldIndex, tensor, offset[0], shape[0]);
     const segments = spans.map((s) => oldRange(s.shardId, s.offset, s.length));
     return [{ part, source: tensor, segments }];
   }

@@ -7,11 +7,11 @@
  */
 import type { BundleIndex } from "../checkpoint/bundle_index.ts";
 import { dtypeName } from "../checkpoint/dtype.ts";
+import { keyId } from "../checkpoint/keys.ts";
 import type { BundleEntry } from "../checkpoint/types.ts";
 import { SettingsError } from "../errors.ts";
 import { DeferredErrors, type PartAssignment, type VocabStats } from "./assignment.ts";
 import { planCopy } from "./copy_path.ts";
-import { keyName } from "./model_variables.ts";
 import type { NewModel } from "./new_model.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
 import { segmentLength } from "./plan.ts";
@@ -76,7 +76,7 @@ export async function buildPlan(inputs: PlanInputs): Promise<Plan> {
     } else if (selection.truthy) {
       planned = planCopy(group, prev || group.name, copyCtx);
     }
-    for (const a of planned) assignments.set(binaryKey(a.part.entry.key), a);
+    for (const a of planned) assignments.set(keyId(a.part.entry.key), a);
   }
 
   // TF checks var_name_to_prev_var_name first, then var_name_to_vocab_info.
@@ -114,11 +114,6 @@ function objectRenames(names: string[], renames: Map<string, string>): Record<st
     );
   }
   return Object.fromEntries(names.map((n) => [n, renames.get(n)!]));
-}
-
-/** Keys as one-char-per-byte strings: Map keys that sort like the bytes. */
-export function binaryKey(key: Uint8Array): string {
-  return String.fromCharCode(...key);
 }
 
 function newRange(entry: BundleEntry): Segment {
@@ -181,7 +176,7 @@ function plannedTensor(
   entry: BundleEntry,
   assignments: Map<string, PartAssignment>,
 ): PlannedTensor {
-  const a = assignments.get(binaryKey(entry.key));
+  const a = assignments.get(keyId(entry.key));
   const segments = a ? a.segments : [newRange(entry)];
   const size = segments.reduce((n, s) => n + segmentLength(s), 0);
   const crc32c = a ? a.crc32c : entry.crc32c;
@@ -194,7 +189,7 @@ function variableReports(
   vocabStats: Map<string, VocabStats>,
 ): VariableReport[] {
   return inputs.model.variables.map((v) => {
-    const parts = v.parts.map((p) => assignments.get(binaryKey(p.entry.key)));
+    const parts = v.parts.map((p) => assignments.get(keyId(p.entry.key)));
     const done = parts.filter((a): a is PartAssignment => a !== undefined);
     const stats = vocabStats.get(v.name);
     const action = stats && done.length > 0 ? "remap" : done.length > 0 ? "copy" : "keep";
@@ -212,9 +207,4 @@ function variableReports(
       ...(done.length > 0 && done.length < v.parts.length ? { partsWarmStarted: done.length } : {}),
     };
   });
-}
-
-/** Display name of a NEW entry key. */
-export function entryName(entry: BundleEntry): string {
-  return keyName(entry.key);
 }

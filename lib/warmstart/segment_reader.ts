@@ -6,7 +6,7 @@
  * @module
  */
 import { readBand } from "./band_reader.ts";
-import { innerRuns } from "./locate_block.ts";
+import { innerRuns } from "./inner_runs.ts";
 import type { Task } from "./ordered_prefetch.ts";
 import type { Backup, Segment } from "./plan.ts";
 import { rowRuns } from "./row_runs.ts";
