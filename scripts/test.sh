@@ -14,4 +14,6 @@ fi
 bash scripts/s3_server.sh build >/dev/null
 bash scripts/actionlint.sh build >/dev/null
 
-exec deno test -A --parallel "${@:-tests/}"
+# With no arguments: the suite, plus the runnable @example of every public module (--doc).
+if [ "$#" -eq 0 ]; then set -- --doc tests/ lib/; fi
+exec deno test -A --parallel "$@"

@@ -18,6 +18,7 @@ export class ByteReader {
    * @param bytes the buffer to read
    * @param pos the starting position
    */
+  /** Reads `bytes`, starting at `pos`. */
   constructor(bytes: Uint8Array, pos = 0) {
     this.buf = bytes;
     this.pos = pos;

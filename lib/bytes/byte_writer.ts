@@ -12,6 +12,7 @@ export class ByteWriter {
   #len = 0;
 
   /** @param capacity initial capacity in bytes */
+  /** An empty writer with room for `capacity` bytes (it grows as needed). */
   constructor(capacity = 256) {
     this.#buf = new Uint8Array(Math.max(16, capacity));
     this.#view = new DataView(this.#buf.buffer);

@@ -1,6 +1,6 @@
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) with TF/LevelDB's mask, slicing-by-8.
- * See tensorflow/core/lib/hash/crc32c.h and the spec §2.3–2.4.
+ * See tensorflow/core/lib/hash/crc32c.h and tensorflow/core/lib/io/format.cc (block trailers).
  *
  * @module
  */

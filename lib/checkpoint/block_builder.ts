@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ByteWriter } from "../bytes/byte_writer.ts";
+import { ByteWriter } from "../bytes/mod.ts";
 
 /** Accumulates sorted entries of one block. */
 export class BlockBuilder {

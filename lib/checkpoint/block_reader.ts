@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
+import { CorruptCheckpointError } from "./errors.ts";
 
 /** One key/value pair of a table. `value` is a view into the block (no copy). */
 export interface TableEntry {

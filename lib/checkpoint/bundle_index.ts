@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { CorruptCheckpointError, NotFoundError, UnsupportedError } from "../errors.ts";
-import type { Store } from "../storage/store.ts";
+import { CheckpointNotFoundError, CorruptCheckpointError, UnsupportedError } from "./errors.ts";
+import { ObjectNotFoundError, type Store } from "../storage/mod.ts";
 import type { BundleEntry, BundleHeader, TensorSlice } from "./types.ts";
 import { decodeEntry, decodeHeader, encodeEntry, encodeHeader } from "./entry_proto.ts";
 import { readTable } from "./table_reader.ts";
@@ -35,6 +35,7 @@ export function defaultHeader(numShards = 1): BundleHeader {
 export interface BundleIndex {
   /** The checkpoint prefix the index was read from. */
   prefix: string;
+  /** The header entry (key `""`). */
   header: BundleHeader;
   /** All non-header entries, sorted by key bytes, including slice entries. */
   entries: BundleEntry[];
@@ -169,7 +170,7 @@ export function decodeBundleIndex(prefix: string, file: Uint8Array): BundleIndex
 }
 
 /**
- * Reads and validates `<prefix>.index` with one whole-object read. Throws NotFoundError when it does
+ * Reads and validates `<prefix>.index` with one whole-object read. Throws CheckpointNotFoundError when it does
  * not exist, CorruptCheckpointError / UnsupportedError for bad contents.
  */
 export async function readBundleIndex(store: Store, prefix: string): Promise<BundleIndex> {
@@ -178,8 +179,10 @@ export async function readBundleIndex(store: Store, prefix: string): Promise<Bun
   try {
     file = await store.read(location);
   } catch (e) {
-    if (e instanceof NotFoundError) {
-      throw new NotFoundError(`Checkpoint index ${location} does not exist`, { location });
+    if (e instanceof ObjectNotFoundError) {
+      throw new CheckpointNotFoundError(`Checkpoint index ${location} does not exist`, {
+        location,
+      });
     }
     throw e;
   }

@@ -6,12 +6,13 @@
  *
  * @module
  */
-import type { Store } from "../storage/store.ts";
+import type { Store } from "../storage/mod.ts";
 import type { BundleEntry, BundleHeader, TensorSlice } from "./types.ts";
-import { maskCrc } from "../bytes/crc32c.ts";
+import { maskCrc } from "../bytes/mod.ts";
 import { payloadCrc } from "./payload_crc.ts";
 import { DT_STRING, DT_VARIANT, dtypeElementSize, dtypeName, numElements } from "./dtype.ts";
 import { compareKeys, displayKey, keyBytes, keyId } from "./keys.ts";
+import { sliceBox } from "./slice_geometry.ts";
 import { encodeSliceKey } from "./slice_key.ts";
 import { defaultHeader, encodeBundleIndex } from "./bundle_index.ts";
 import { dataLocation, indexLocation } from "./naming.ts";
@@ -19,17 +20,21 @@ import { encodeStringTensor } from "./string_tensor.ts";
 
 /** One slice of a partitioned tensor to write. */
 export interface SliceToWrite {
+  /** The slice of the full tensor this is. */
   slice: TensorSlice;
   /** The slice's payload (row-major elements of the slice). */
   data: Uint8Array;
   /** Masked CRC32C of `data` when already known (reused verbatim). */
   crc32c?: number;
+  /** Data shard (default 0). */
   shardId?: number;
 }
 
 /** A tensor to write: either `data` (plain) or `slices` (partitioned; `data` then unused). */
 export interface TensorToWrite {
+  /** Tensor key (UTF-8 when a string). */
   key: string | Uint8Array;
+  /** TF DataType enum value. */
   dtype: number;
   /** Full shape. */
   shape: number[];
@@ -37,7 +42,9 @@ export interface TensorToWrite {
   data?: Uint8Array;
   /** Masked CRC32C of `data` when already known (reused verbatim). */
   crc32c?: number;
+  /** Data shard (default 0). */
   shardId?: number;
+  /** The slices of a partitioned tensor. */
   slices?: SliceToWrite[];
 }
 
@@ -49,12 +56,14 @@ export interface BundleWriterOptions {
 
 /** Builds a bundle in memory: data shards and entries. */
 export class BundleBuilder {
+  /** The header the index will carry. */
   readonly header: BundleHeader;
   readonly #shards: Uint8Array[][];
   readonly #shardSizes: number[];
   readonly #entries = new Map<string, BundleEntry>();
 
   /** @param options number of shards */
+  /** An empty bundle with `options.numShards` data shards. */
   constructor(options: BundleWriterOptions = {}) {
     const numShards = options.numShards ?? 1;
     if (!Number.isInteger(numShards) || numShards < 1) {
@@ -164,7 +173,7 @@ export class BundleBuilder {
     } else if (full.dtype !== dtype || full.shape.join(",") !== fullShape.join(",")) {
       throw new RangeError(`Slices of ${displayKey(key)} disagree on dtype or shape`);
     }
-    const sliceShape = slice.map((e, d) => (e.length === -1 ? fullShape[d] : e.length));
+    const sliceShape = sliceBox(slice, fullShape).length;
     this.#append(
       encodeSliceKey(key, slice),
       dtype,

@@ -1,17 +1,19 @@
 /**
  * TensorFlow's DataType enum (types.proto): names as Python's `tf.DType.name` spells them, and the
- * on-disk element size of every fixed-width type (spec §4.3).
+ * on-disk element size of every fixed-width type (tensorflow/core/framework/types.proto, types.cc).
  *
  * @module
  */
 
 export const DT_INVALID = 0;
+/** DataType of float32. */
 export const DT_FLOAT = 1;
 export const DT_DOUBLE = 2;
 export const DT_INT32 = 3;
 export const DT_UINT8 = 4;
 export const DT_INT16 = 5;
 export const DT_INT8 = 6;
+/** DataType of strings (variable-length payloads). */
 export const DT_STRING = 7;
 export const DT_COMPLEX64 = 8;
 export const DT_INT64 = 9;
@@ -26,6 +28,7 @@ export const DT_UINT16 = 17;
 export const DT_COMPLEX128 = 18;
 export const DT_HALF = 19;
 export const DT_RESOURCE = 20;
+/** DataType of variants (opaque payloads). */
 export const DT_VARIANT = 21;
 export const DT_UINT32 = 22;
 export const DT_UINT64 = 23;
@@ -111,4 +114,33 @@ export function numElements(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/**
+ * Dtypes TF can assemble from slices when a restore reads a block that is not exactly one stored
+ * slice (TensorSliceReader; the TF_CALL list of tensorflow/core/util/saved_tensor_slice_util.h).
+ * Other dtypes are restored only slice for slice.
+ */
+const SLICE_ASSEMBLABLE = new Set([
+  DT_FLOAT,
+  DT_DOUBLE,
+  DT_INT32,
+  DT_UINT8,
+  DT_INT16,
+  DT_INT8,
+  DT_COMPLEX64,
+  DT_COMPLEX128,
+  DT_INT64,
+  DT_BOOL,
+  DT_QINT32,
+  DT_QUINT8,
+  DT_QINT8,
+  DT_BFLOAT16,
+  DT_INT4,
+  DT_UINT4,
+]);
+
+/** True when TF's sliced restore can cut blocks of this dtype out of other slices. */
+export function isSliceAssemblable(dt: number): boolean {
+  return SLICE_ASSEMBLABLE.has(dt);
 }

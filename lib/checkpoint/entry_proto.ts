@@ -2,11 +2,11 @@
  * BundleHeaderProto and BundleEntryProto (tensor_bundle.proto) ⇄ the plain types of types.ts.
  * Decoding and encoding both go through npm:protobufjs; encoders build message objects holding only
  * the fields TF's C++ serializer would emit (non-default scalars, `shape` always, `crc32c` as
- * fixed32), so the bytes equal TF's (spec §4).
+ * fixed32), so the bytes equal TF's (tensorflow/core/protobuf/tensor_bundle.proto).
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
+import { CorruptCheckpointError } from "./errors.ts";
 import type { BundleEntry, BundleHeader, TensorSlice } from "./types.ts";
 import { encodeMessage, int64ToNumber, type Int64Value, ProtoTypes } from "./proto_schema.ts";
 import { displayKey } from "./keys.ts";

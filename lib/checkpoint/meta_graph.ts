@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
+import { CorruptCheckpointError } from "./errors.ts";
 import { ProtoTypes } from "./proto_schema.ts";
 
 /** Name of the collection holding trainable variables (tf.GraphKeys.TRAINABLE_VARIABLES). */

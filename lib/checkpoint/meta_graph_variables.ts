@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
+import { CorruptCheckpointError } from "./errors.ts";
 import { ProtoTypes } from "./proto_schema.ts";
 
 /** A variable (or one partition of one) as the graph names it. */

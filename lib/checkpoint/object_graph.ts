@@ -1,40 +1,62 @@
 /**
- * TF2 TrackableObjectGraph (the `_CHECKPOINTABLE_OBJECT_GRAPH` string scalar, spec §10.2): decoded
+ * TF2 TrackableObjectGraph (the `_CHECKPOINTABLE_OBJECT_GRAPH` string scalar,
+ * tensorflow/core/protobuf/trackable_object_graph.proto): decoded
  * to plain data and encoded back with the same bytes TF writes (for graphs TF wrote).
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
+import { CorruptCheckpointError } from "./errors.ts";
+import type { BundleIndex } from "./bundle_index.ts";
+import { type EntrySource, readTensorBytes } from "./entry_reader.ts";
 import { encodeMessage, ProtoTypes } from "./proto_schema.ts";
+import { decodeStringTensor } from "./string_tensor.ts";
 
 /** Key of the object graph in TF2 checkpoints. */
 export const OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH";
 
+/**
+ * Suffix of a variable's checkpoint key after its object path (tensorflow/python/trackable/
+ * base.py: `.ATTRIBUTES` + `VARIABLE_VALUE`).
+ */
+export const VARIABLE_VALUE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE";
+
 /** A child edge: node id and its (unescaped) local name. */
 export interface ObjectReference {
+  /** The child node. */
   nodeId: number;
+  /** Its name under this node (unescaped). */
   localName: string;
 }
 
 /** A saved attribute of an object (e.g. VARIABLE_VALUE) and its bundle key. */
 export interface SerializedTensor {
+  /** Attribute name (`VARIABLE_VALUE` for variables). */
   name: string;
+  /** The graph name of the saved tensor (`full_name`). */
   fullName: string;
+  /** The bundle key it is stored under. */
   checkpointKey: string;
 }
 
 /** An optimizer slot: which variable, which slot, which node holds it. */
 export interface SlotVariableReference {
+  /** Node of the variable the slot belongs to. */
   originalVariableNodeId: number;
+  /** Slot name (e.g. `m`, `momentum`). */
   slotName: string;
+  /** Node holding the slot variable. */
   slotVariableNodeId: number;
 }
 
 /** One node of the graph. */
 export interface TrackableObject {
+  /** Child edges. */
   children: ObjectReference[];
+  /** Saved attributes (a variable has one, `VARIABLE_VALUE`). */
   attributes: SerializedTensor[];
+  /** Optimizer slots of this object's variables. */
   slotVariables: SlotVariableReference[];
+  /** A registered saver, when the object has one. */
   registeredSaver?: { name: string; objectName: string };
   /** google.protobuf.BoolValue: undefined when not set. */
   hasCheckpointValues?: boolean;
@@ -42,6 +64,7 @@ export interface TrackableObject {
 
 /** The whole graph; node 0 is the root. */
 export interface ObjectGraph {
+  /** Every node, by id. */
   nodes: TrackableObject[];
 }
 
@@ -121,4 +144,21 @@ export function encodeObjectGraph(g: ObjectGraph): Uint8Array {
     }),
   };
   return encodeMessage(ProtoTypes.TrackableObjectGraph, msg);
+}
+
+/**
+ * The object graph of a TF2 object-based checkpoint, or undefined for a name-based one.
+ *
+ * @param store where the data shards are read
+ * @param index the bundle's index
+ * @returns the decoded graph
+ */
+export async function readObjectGraph(
+  store: EntrySource,
+  index: BundleIndex,
+): Promise<ObjectGraph | undefined> {
+  const entry = index.get(OBJECT_GRAPH_KEY);
+  if (!entry) return undefined;
+  const bytes = await readTensorBytes(store, index, entry);
+  return decodeObjectGraph(decodeStringTensor(bytes, 1)[0], index.prefix);
 }

@@ -1,11 +1,11 @@
 /**
  * The checksum TF stores (masked) in a bundle entry, per dtype: CRC32C of the bytes for fixed-width
- * tensors, the string and variant running checksums otherwise (spec §5).
+ * tensors, the string and variant running checksums otherwise (tensorflow/core/util/tensor_bundle/tensor_bundle.cc).
  *
  * @module
  */
 import type { BundleEntry } from "./types.ts";
-import { crc32c } from "../bytes/crc32c.ts";
+import { crc32c } from "../bytes/mod.ts";
 import { DT_STRING, DT_VARIANT, numElements } from "./dtype.ts";
 import { stringTensorCrc } from "./string_tensor.ts";
 import { parseVariantTensor } from "./variant_tensor.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import protobuf from "protobufjs";
-import { CorruptCheckpointError } from "../errors.ts";
+import { CorruptCheckpointError } from "./errors.ts";
 
 const DESCRIPTOR = {
   nested: {

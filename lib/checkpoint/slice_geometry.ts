@@ -4,12 +4,14 @@
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
+import { CorruptCheckpointError } from "./errors.ts";
 import type { TensorSlice } from "./types.ts";
 
 /** A slice with every extent made concrete: [start, start+length) per dimension. */
 export interface Box {
+  /** First index per dimension. */
   start: number[];
+  /** Length per dimension. */
   length: number[];
 }
 

@@ -1,14 +1,14 @@
 /**
  * Slice keys of partitioned tensors: `checkpoint::EncodeTensorNameSlice` in OrderedCode
- * (spec §6.1): NumIncreasing(0) ‖ String(full key) ‖ NumIncreasing(rank) ‖ per dimension
+ * (tensorflow/core/util/saved_tensor_slice_util.cc, EncodeTensorNameSlice): NumIncreasing(0) ‖ String(full key) ‖ NumIncreasing(rank) ‖ per dimension
  * SignedNumIncreasing(start) ‖ SignedNumIncreasing(length), with −1 as the length of a full
  * dimension (start 0).
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
+import { CorruptCheckpointError } from "./errors.ts";
 import type { TensorSlice } from "./types.ts";
-import { ByteWriter } from "../bytes/byte_writer.ts";
+import { ByteWriter } from "../bytes/mod.ts";
 import { toHex } from "./keys.ts";
 
 const K_BITS_TO_LENGTH = [

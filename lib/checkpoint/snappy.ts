@@ -1,5 +1,5 @@
 /**
- * Raw snappy decompression (block format, not framing), for index blocks of type 1 (spec §3.7).
+ * Raw snappy decompression (block format, not framing), for index blocks of type 1 (tensorflow/core/lib/io/format.cc, kSnappyCompression).
  * Copies may overlap their output (offset < length) and are done byte by byte.
  *
  * @module

@@ -1,13 +1,12 @@
 /**
- * The `checkpoint` state file (text-format `tensorflow.CheckpointState`, spec §9): parse, format
+ * The `checkpoint` state file (text-format `tensorflow.CheckpointState`, tensorflow/core/protobuf/checkpoint_state.proto): parse, format
  * like Python's text_format, and resolve a directory or prefix to a checkpoint prefix with the
  * semantics of tf.train.latest_checkpoint / load_checkpoint.
  *
  * @module
  */
-import { CorruptCheckpointError, NotFoundError } from "../errors.ts";
-import type { Store } from "../storage/store.ts";
-import { joinLocation } from "../storage/location.ts";
+import { CheckpointNotFoundError, CorruptCheckpointError } from "./errors.ts";
+import { joinLocation, type Store } from "../storage/mod.ts";
 import { indexLocation } from "./naming.ts";
 
 /** Name of the state file in a checkpoint directory. */
@@ -15,8 +14,11 @@ export const STATE_FILE_NAME = "checkpoint";
 
 /** CheckpointState. Paths are as written (relative paths are relative to the file's directory). */
 export interface CheckpointState {
+  /** The latest checkpoint. */
   modelCheckpointPath: string;
+  /** Every checkpoint kept, oldest first. */
   allModelCheckpointPaths: string[];
+  /** Their timestamps (seconds), when written. */
   allModelCheckpointTimestamps: number[];
   /** Absent when not written (TF1 Saver / plain tf.train.Checkpoint). */
   lastPreservedTimestamp?: number;
@@ -211,7 +213,7 @@ export async function readCheckpointState(
 /**
  * Resolves a checkpoint prefix or directory to a prefix, like TF's load_checkpoint: when
  * `<x>.index` exists, `x`; else when `<x>/checkpoint` exists, its model_checkpoint_path joined onto
- * `x` (relative paths) whose `.index` must exist; otherwise NotFoundError.
+ * `x` (relative paths) whose `.index` must exist; otherwise CheckpointNotFoundError.
  */
 export async function resolveCheckpointPrefix(store: Store, dirOrPrefix: string): Promise<string> {
   const x = dirOrPrefix.length > 1 ? dirOrPrefix.replace(/\/+$/, "") : dirOrPrefix;
@@ -219,7 +221,7 @@ export async function resolveCheckpointPrefix(store: Store, dirOrPrefix: string)
   const stateLocation = joinLocation(x, STATE_FILE_NAME);
   const state = await readCheckpointState(store, x);
   if (!state) {
-    throw new NotFoundError(
+    throw new CheckpointNotFoundError(
       `No checkpoint at ${dirOrPrefix}: neither ${indexLocation(x)} nor ${stateLocation} exists. ` +
         `Pass a checkpoint prefix (e.g. dir/ckpt-1, whose .index file exists) or a directory ` +
         `containing a 'checkpoint' state file.`,
@@ -234,7 +236,7 @@ export async function resolveCheckpointPrefix(store: Store, dirOrPrefix: string)
   }
   const prefix = joinLocation(x, state.modelCheckpointPath);
   if (!(await store.stat(indexLocation(prefix)))) {
-    throw new NotFoundError(
+    throw new CheckpointNotFoundError(
       `${stateLocation} names checkpoint ${prefix}, but ${indexLocation(prefix)} does not exist ` +
         `(was the checkpoint deleted or moved?). Pass an existing checkpoint prefix instead.`,
       { location: indexLocation(prefix) },

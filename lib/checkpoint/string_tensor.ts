@@ -1,14 +1,12 @@
 /**
- * DT_STRING payloads (spec §5.3): varint64 lengths ‖ fixed32 masked length checksum ‖ the bytes.
+ * DT_STRING payloads (tensorflow/core/util/tensor_bundle/tensor_bundle.cc, WriteStringTensor): varint64 lengths ‖ fixed32 masked length checksum ‖ the bytes.
  * The length checksum hashes each length as a fixed-width little-endian integer (uint32, or
  * uint64 above 4 GiB), never the varint bytes.
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
-import { ByteReader } from "../bytes/byte_reader.ts";
-import { ByteWriter } from "../bytes/byte_writer.ts";
-import { crc32c, maskCrc, unmaskCrc } from "../bytes/crc32c.ts";
+import { CorruptCheckpointError } from "./errors.ts";
+import { ByteReader, ByteWriter, crc32c, maskCrc, unmaskCrc } from "../bytes/mod.ts";
 
 const scratch8 = new Uint8Array(8);
 const scratchView = new DataView(scratch8.buffer);

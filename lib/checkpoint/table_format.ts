@@ -1,11 +1,10 @@
 /**
  * Fixed pieces of TF's LevelDB-style table (tensorflow/core/lib/io/format.{h,cc}): block handles,
- * the 48-byte footer with its magic, the 5-byte block trailer (spec §3).
+ * the 48-byte footer with its magic, the 5-byte block trailer (tensorflow/core/lib/io/format.h).
  *
  * @module
  */
-import { ByteReader } from "../bytes/byte_reader.ts";
-import { ByteWriter } from "../bytes/byte_writer.ts";
+import { type ByteReader, ByteWriter } from "../bytes/mod.ts";
 
 /** kTableMagicNumber, stored little-endian as the last 8 bytes. */
 export const TABLE_MAGIC_LO = 0x8b80fb57;

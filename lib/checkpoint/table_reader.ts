@@ -1,13 +1,12 @@
 /**
  * Reads TF's LevelDB-style table (the `.index` file) from bytes: footer → index block → every data
- * block, each block's trailer CRC verified, snappy blocks decompressed (spec §3.8). Errors are
+ * block, each block's trailer CRC verified, snappy blocks decompressed (tensorflow/core/lib/io/table.cc, block.cc). Errors are
  * CorruptCheckpointError naming the file and offset, with expected vs actual.
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
-import { ByteReader } from "../bytes/byte_reader.ts";
-import { crc32c, unmaskCrc } from "../bytes/crc32c.ts";
+import { CorruptCheckpointError } from "./errors.ts";
+import { ByteReader, crc32c, unmaskCrc } from "../bytes/mod.ts";
 import {
   BLOCK_TRAILER_LENGTH,
   BLOCK_TYPE_NONE,

@@ -2,12 +2,11 @@
  * Writes TF's LevelDB-style table byte-identically to tensorflow/core/lib/io/table_builder.cc with
  * TF's options: block_size 262144, restart interval 16 (index block 1), no compression, shortest
  * separators / short successor as index keys, an empty metaindex block, the 48-byte footer
- * (spec §3.6).
+ * (tensorflow/core/lib/io/table_builder.cc).
  *
  * @module
  */
-import { ByteWriter } from "../bytes/byte_writer.ts";
-import { crc32c, maskCrc } from "../bytes/crc32c.ts";
+import { ByteWriter, crc32c, maskCrc } from "../bytes/mod.ts";
 import { BlockBuilder } from "./block_builder.ts";
 import {
   BLOCK_TYPE_NONE,

@@ -1,13 +1,15 @@
 /**
  * Plain data types of the tensor-bundle format, shared by readers, writers and the warm-start
- * planner. See ../shared/reference/checkpoint-format.md.
+ * planner. See tensorflow/core/protobuf/tensor_bundle.proto.
  *
  * @module
  */
 
 /** One dimension of a slice: `length === -1` means the whole dimension (TF spells it `-`). */
 export interface SliceExtent {
+  /** First index. */
   start: number;
+  /** Number of indexes, or -1 for the whole dimension. */
   length: number;
 }
 
@@ -16,9 +18,11 @@ export type TensorSlice = SliceExtent[];
 
 /** BundleHeaderProto. */
 export interface BundleHeader {
+  /** Number of data shards. */
   numShards: number;
   /** 0 = little endian (the only one we read), 1 = big. */
   endianness: number;
+  /** VersionDef of the format. */
   version: { producer: number; minConsumer: number; badConsumers: number[] };
 }
 
@@ -30,8 +34,11 @@ export interface BundleEntry {
   dtype: number;
   /** Dimensions, outermost first; [] for scalars. */
   shape: number[];
+  /** Data shard holding the bytes. */
   shardId: number;
+  /** First byte in the shard. */
   offset: number;
+  /** Number of bytes. */
   size: number;
   /** The masked CRC32C exactly as stored (0 when absent). */
   crc32c: number;

@@ -1,13 +1,12 @@
 /**
- * DT_VARIANT payloads (spec §5.4), carried as opaque bytes: per element `varint64 L ‖ L bytes ‖
+ * DT_VARIANT payloads (tensor_bundle.cc, WriteVariantTensor), carried as opaque bytes: per element `varint64 L ‖ L bytes ‖
  * fixed32 Mask(running crc)`. The running checksum hashes each length as a uint64 (8 bytes), the
  * bytes, then the 4 stored checksum bytes; the entry stores its final value masked.
  *
  * @module
  */
-import { CorruptCheckpointError } from "../errors.ts";
-import { ByteReader } from "../bytes/byte_reader.ts";
-import { crc32c, maskCrc, unmaskCrc } from "../bytes/crc32c.ts";
+import { CorruptCheckpointError } from "./errors.ts";
+import { ByteReader, crc32c, maskCrc, unmaskCrc } from "../bytes/mod.ts";
 
 /** The serialized VariantTensorDataProto of each element (views into `bytes`) and the crc. */
 export function parseVariantTensor(

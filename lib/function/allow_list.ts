@@ -8,8 +8,8 @@
  * @module
  */
 import * as posix from "node:path/posix";
-import { parseLocation } from "../storage/location.ts";
-import type { JobSpec } from "../warmstart/types.ts";
+import { parseLocation } from "../storage/mod.ts";
+import type { JobSpec } from "../warmstart/mod.ts";
 import { ForbiddenLocationError } from "./errors.ts";
 
 /** Every location a spec names, with the spec field it came from. */

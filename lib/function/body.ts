@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SettingsError } from "../errors.ts";
+import { SpecError } from "../warmstart/mod.ts";
 import { PayloadTooLargeError } from "./errors.ts";
 
 /**
@@ -50,20 +50,18 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new SettingsError("Invalid JSON body: not UTF-8", { field: "(body)", kind: "spec" });
+    throw new SpecError("Invalid JSON body: not UTF-8", { field: "(body)" });
   }
   if (text.trim() === "") {
-    throw new SettingsError("Invalid JSON body: empty (send the job spec)", {
+    throw new SpecError("Invalid JSON body: empty (send the job spec)", {
       field: "(body)",
-      kind: "spec",
     });
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new SettingsError(`Invalid JSON body: ${(e as Error).message}`, {
+    throw new SpecError(`Invalid JSON body: ${(e as Error).message}`, {
       field: "(body)",
-      kind: "spec",
     });
   }
 }

@@ -1,14 +1,18 @@
 /**
- * Typed refusals of the function layer. main.ts maps them to HTTP status codes and exit codes;
- * nothing here knows about either.
+ * Typed refusals of the function layer. Each class has a stable `code`; lib/function/outcome.ts
+ * maps every error class of every layer to an HTTP status, an exit code and an event status.
  *
  * @module
  */
 
 /** The request carried no valid credentials (HTTP 401). */
 export class UnauthorizedError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "unauthorized";
+
   /**
    * Creates the error.
+   *
    * @param message what to tell the client
    */
   constructor(message = "Missing or invalid credentials: send Authorization: Bearer <token>") {
@@ -19,6 +23,8 @@ export class UnauthorizedError extends Error {
 
 /** A spec names a location outside WARM_START_ALLOWED (HTTP 403, CLI exit 2). */
 export class ForbiddenLocationError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "location_not_allowed";
   /** The spec field naming the location, e.g. `output` or `var_name_to_vocab_info.w.new_vocab`. */
   readonly field: string;
   /** The refused location. */
@@ -26,6 +32,7 @@ export class ForbiddenLocationError extends Error {
 
   /**
    * Creates the error.
+   *
    * @param field spec field
    * @param location the refused location
    * @param reason why
@@ -40,11 +47,14 @@ export class ForbiddenLocationError extends Error {
 
 /** The request body is larger than the configured limit (HTTP 413). */
 export class PayloadTooLargeError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "payload_too_large";
   /** The limit in bytes. */
   readonly limit: number;
 
   /**
    * Creates the error.
+   *
    * @param limit the limit in bytes
    */
   constructor(limit: number) {
@@ -59,11 +69,14 @@ export class PayloadTooLargeError extends Error {
  * Published checkpoints are immutable: choose a new output prefix (HTTP 409).
  */
 export class JobConflictError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "job_conflict";
   /** The output prefix in question. */
   readonly output: string;
 
   /**
    * Creates the error.
+   *
    * @param output the output prefix
    * @param reason by what it is published
    */
@@ -76,17 +89,40 @@ export class JobConflictError extends Error {
 
 /** Invalid function configuration (environment or config file); the server refuses to start. */
 export class ConfigError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "invalid_config";
   /** Environment variable or config field at fault. */
   readonly field: string;
 
   /**
    * Creates the error.
+   *
    * @param field variable or field
    * @param reason what is wrong
    */
   constructor(field: string, reason: string) {
     super(`Invalid configuration: ${field}: ${reason}`);
     this.name = "ConfigError";
+    this.field = field;
+  }
+}
+
+/** A command line the CLI cannot run: unknown command or option, missing argument (exit 2). */
+export class UsageError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "usage";
+  /** The option or argument at fault, e.g. `--spec`. */
+  readonly field: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param message what is wrong (the usage text may follow on later lines)
+   * @param field the option or argument at fault
+   */
+  constructor(message: string, field = "argv") {
+    super(message);
+    this.name = "UsageError";
     this.field = field;
   }
 }

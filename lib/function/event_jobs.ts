@@ -13,11 +13,14 @@
  *
  * @module
  */
-import { ObjectChangedError, SettingsError } from "../errors.ts";
-import { basenameLocation, dirnameLocation, joinLocation } from "../storage/location.ts";
-import type { Store } from "../storage/store.ts";
-import { parseJobSpec } from "../warmstart/job_spec.ts";
-import type { JobSpec } from "../warmstart/types.ts";
+import {
+  basenameLocation,
+  dirnameLocation,
+  joinLocation,
+  ObjectChangedError,
+  type Store,
+} from "../storage/mod.ts";
+import { type JobSpec, parseJobSpec, SettingsError, SpecError } from "../warmstart/mod.ts";
 import { checkSpecAllowed, isAllowed } from "./allow_list.ts";
 import type { FunctionConfig } from "./config.ts";
 import { ForbiddenLocationError } from "./errors.ts";
@@ -74,9 +77,8 @@ async function readJobFile(
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new SettingsError(`Invalid job file ${location}: ${(e as Error).message}`, {
+    throw new SpecError(`Invalid job file ${location}: ${(e as Error).message}`, {
       field: "(job file)",
-      kind: "spec",
     });
   }
   return { spec: parseJobSpec(json, { baseDir: dirnameLocation(location) }) };

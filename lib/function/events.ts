@@ -9,12 +9,11 @@
  *
  * @module
  */
-import { NotFoundError, SettingsError, StorageError } from "../errors.ts";
-import type { Store } from "../storage/store.ts";
+import { jobStore, type Store } from "../storage/mod.ts";
 import type { FunctionConfig } from "./config.ts";
-import { ForbiddenLocationError, JobConflictError } from "./errors.ts";
 import { resolveEventJob } from "./event_jobs.ts";
 import { jobIdOf } from "./job_id.ts";
+import { outcomeOf } from "./outcome.ts";
 import type { JobRunner, JobStatus } from "./job_runner.ts";
 import type { Logger } from "./log.ts";
 import { parseNotification } from "./s3_events.ts";
@@ -74,19 +73,14 @@ interface LedgerEntry {
   settled?: Promise<void>;
 }
 
+/** A record's status for an error, from the outcome table. */
 function classify(e: unknown): Pick<EventResult, "status" | "reason" | "retryable"> {
-  const reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  if (
-    e instanceof SettingsError || e instanceof ForbiddenLocationError ||
-    e instanceof JobConflictError
-  ) {
-    return { status: "refused", reason, retryable: false };
-  }
-  if (e instanceof DOMException && e.name === "AbortError") {
+  const { eventStatus, retryable } = outcomeOf(e);
+  if (eventStatus === "superseded") {
     return { status: "superseded", reason: "a newer event for the same object aborted this run" };
   }
-  const retryable = (e instanceof StorageError && e.retryable) || e instanceof NotFoundError;
-  return { status: "failed", reason, retryable };
+  const reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return { status: eventStatus, reason, retryable };
 }
 
 /** Creates an {@link EventProcessor}. */
@@ -111,7 +105,7 @@ export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
         const base = { location: event.location, eventName: event.eventName };
         let resolved;
         try {
-          resolved = await resolveEventJob(event, { store, config });
+          resolved = await resolveEventJob(event, { store: jobStore(store), config });
         } catch (e) {
           const result = { ...base, ...classify(e) };
           log("warn", "event refused", {

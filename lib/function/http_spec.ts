@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { parseJobSpec } from "../warmstart/job_spec.ts";
-import type { JobSpec } from "../warmstart/types.ts";
+import { type JobSpec, parseJobSpec } from "../warmstart/mod.ts";
 import { checkSpecAllowed } from "./allow_list.ts";
 import type { FunctionConfig } from "./config.ts";
 

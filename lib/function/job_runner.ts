@@ -11,10 +11,8 @@
  *
  * @module
  */
-import { PreconditionFailedError } from "../errors.ts";
-import type { Store } from "../storage/store.ts";
-import type { RunOptions } from "../warmstart/run.ts";
-import type { JobSpec, ProgressEvent, Report } from "../warmstart/types.ts";
+import { type JobStore, jobStore, PreconditionFailedError, type Store } from "../storage/mod.ts";
+import type { JobSpec, ProgressEvent, Report, RunOptions } from "../warmstart/mod.ts";
 import { JobConflictError } from "./errors.ts";
 import { jobIdOf } from "./job_id.ts";
 import type { Logger } from "./log.ts";
@@ -79,42 +77,58 @@ function rate(bytes: number, ms: number): number {
   return ms > 0 ? Math.round(bytes / (ms / 1000)) : 0;
 }
 
-/** Creates a {@link JobRunner}. */
+/** `<prefix>.index` of the NEW checkpoint, whose ETag a marker records. */
+function newIndexEtag(store: Store, spec: JobSpec): Promise<string | undefined> {
+  return store.stat(`${spec.newCheckpoint}.index`).then((st) => st?.etag);
+}
+
+/**
+ * What an existing completion marker means for a job: undefined = no marker, go ahead; else
+ * already done (same job and inputs), superseded (an older event for the same key), or a
+ * conflict (another job published this output).
+ *
+ * @throws JobConflictError when the output belongs to another job or input version
+ */
+async function decideFromMarker(
+  store: Store,
+  jobId: string,
+  request: JobRequest,
+  marker: CompletionMarker | undefined,
+): Promise<JobOutcome | undefined> {
+  if (marker === undefined) return undefined;
+  const { spec, trigger } = request;
+  if (marker.jobId === jobId) {
+    const etag = await newIndexEtag(store, spec);
+    if (marker.newIndexEtag && etag && marker.newIndexEtag !== etag) {
+      throw new JobConflictError(spec.output, "from an earlier version of the NEW checkpoint");
+    }
+    return { jobId, status: "already_done", report: marker.report };
+  }
+  if (
+    trigger.key !== undefined && marker.trigger?.key === trigger.key &&
+    compareTriggers(trigger, marker.trigger) < 0
+  ) {
+    return { jobId, status: "superseded", report: marker.report };
+  }
+  throw new JobConflictError(spec.output, `by job ${marker.jobId}`);
+}
+
+/**
+ * Creates a {@link JobRunner}.
+ *
+ * @param deps engine, base store, log, clock
+ * @returns the runner
+ */
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
-  const { run, store, log } = deps;
+  const { run, log } = deps;
   const now = deps.now ?? (() => Date.now());
   const markerWaitMs = deps.markerWaitMs ?? 2000;
   const inFlight = new Map<string, Promise<JobOutcome>>();
 
-  async function newIndexEtag(spec: JobSpec): Promise<string | undefined> {
-    return (await store.stat(`${spec.newCheckpoint}.index`))?.etag;
-  }
-
-  /** Decides from an existing marker; undefined = no marker, go ahead. */
-  async function fromMarker(
-    jobId: string,
-    request: JobRequest,
-    marker: CompletionMarker | undefined,
-  ): Promise<JobOutcome | undefined> {
-    if (marker === undefined) return undefined;
-    const { spec, trigger } = request;
-    if (marker.jobId === jobId) {
-      const etag = await newIndexEtag(spec);
-      if (marker.newIndexEtag && etag && marker.newIndexEtag !== etag) {
-        throw new JobConflictError(spec.output, "from an earlier version of the NEW checkpoint");
-      }
-      return { jobId, status: "already_done", report: marker.report };
-    }
-    if (
-      trigger.key !== undefined && marker.trigger?.key === trigger.key &&
-      compareTriggers(trigger, marker.trigger) < 0
-    ) {
-      return { jobId, status: "superseded", report: marker.report };
-    }
-    throw new JobConflictError(spec.output, `by job ${marker.jobId}`);
-  }
-
-  async function waitForMarker(output: string): Promise<CompletionMarker | undefined> {
+  async function waitForMarker(
+    store: JobStore,
+    output: string,
+  ): Promise<CompletionMarker | undefined> {
     const until = now() + markerWaitMs;
     while (true) {
       const marker = await readMarker(store, output);
@@ -125,23 +139,27 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
 
   async function execute(jobId: string, request: JobRequest): Promise<JobOutcome> {
     const { spec, trigger } = request;
+    // Every storage call of the job, the runner's own included, goes through one policy stack.
+    const store = jobStore(deps.store);
+    const fromMarker = (marker: CompletionMarker | undefined) =>
+      decideFromMarker(store, jobId, request, marker);
     const started = now();
     const fields = { job: jobId, output: spec.output, trigger: trigger.source };
     if (!request.dryRun) {
-      const done = await fromMarker(jobId, request, await readMarker(store, spec.output));
+      const done = await fromMarker(await readMarker(store, spec.output));
       if (done) {
         log("info", "job skipped", { ...fields, phase: done.status });
         return done;
       }
       if (await store.stat(`${spec.output}.index`)) {
         // Published but not yet marked: another run is finishing, or a foreign checkpoint.
-        const decided = await fromMarker(jobId, request, await waitForMarker(spec.output));
+        const decided = await fromMarker(await waitForMarker(store, spec.output));
         if (decided) return decided;
         throw new JobConflictError(spec.output, "without a completion marker");
       }
     }
     log("info", "job started", { ...fields, phase: "start", dryRun: request.dryRun === true });
-    const etagBefore = request.dryRun ? undefined : await newIndexEtag(spec);
+    const etagBefore = request.dryRun ? undefined : await newIndexEtag(store, spec);
     let report: Report;
     try {
       report = await run(spec, {
@@ -163,10 +181,14 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       });
     } catch (e) {
       if (e instanceof PreconditionFailedError && !request.dryRun) {
-        const decided = await fromMarker(jobId, request, await waitForMarker(spec.output));
+        const decided = await fromMarker(await waitForMarker(store, spec.output));
         if (decided) return decided;
         log("warn", "lost publish race; output published by a concurrent run", fields);
-        const plan = await run(spec, { store, dryRun: true, signal: request.signal });
+        const plan = await run(spec, {
+          store: jobStore(deps.store),
+          dryRun: true,
+          signal: request.signal,
+        });
         return { jobId, status: "converged", report: plan };
       }
       log("error", "job failed", {

@@ -6,9 +6,7 @@
  *
  * @module
  */
-import { NotFoundError } from "../errors.ts";
-import { joinLocation } from "../storage/location.ts";
-import type { Store } from "../storage/store.ts";
+import { joinLocation, ObjectNotFoundError, type Store } from "../storage/mod.ts";
 
 /** `model_checkpoint_path` from the text of a TF `checkpoint` state file, if present. */
 export function modelCheckpointPath(stateText: string): string | undefined {
@@ -37,7 +35,7 @@ export async function latestCheckpoint(store: Store, dir: string): Promise<strin
       if (await store.stat(`${prefix}.index`)) return prefix;
     }
   } catch (e) {
-    if (!(e instanceof NotFoundError)) throw e;
+    if (!(e instanceof ObjectNotFoundError)) throw e;
   }
   const listed = await store.list(`${base}/`);
   const prefixes = listed

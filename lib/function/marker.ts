@@ -5,10 +5,15 @@
  *
  * @module
  */
-import { NotFoundError, PreconditionFailedError } from "../errors.ts";
-import { basenameLocation, dirnameLocation, joinLocation } from "../storage/location.ts";
-import type { Store } from "../storage/store.ts";
-import type { Report } from "../warmstart/types.ts";
+import {
+  basenameLocation,
+  dirnameLocation,
+  joinLocation,
+  ObjectNotFoundError,
+  PreconditionFailedError,
+  type Store,
+} from "../storage/mod.ts";
+import type { Report } from "../warmstart/mod.ts";
 import type { TriggerInfo } from "./trigger.ts";
 
 /** Contents of a completion marker. */
@@ -41,7 +46,7 @@ export async function readMarker(
   try {
     bytes = await store.read(markerLocation(output));
   } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
+    if (e instanceof ObjectNotFoundError) return undefined;
     throw e;
   }
   try {

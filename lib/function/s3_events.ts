@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { SettingsError } from "../errors.ts";
-import { s3Location } from "../storage/location.ts";
+import { SpecError } from "../warmstart/mod.ts";
+import { s3Location } from "../storage/mod.ts";
 
 /** One object event, keys decoded. */
 export interface ObjectEvent {
@@ -79,17 +79,15 @@ export function normalizeEtag(etag: string | undefined | null): string | undefin
 function parseRecord(r: unknown, index: number): ObjectEvent {
   const where = `Records[${index}]`;
   if (!isRecord(r) || !isRecord(r.s3)) {
-    throw new SettingsError(`Invalid event: ${where}: expected an S3 record with "s3"`, {
+    throw new SpecError(`Invalid event: ${where}: expected an S3 record with "s3"`, {
       field: where,
-      kind: "spec",
     });
   }
   const bucket = isRecord(r.s3.bucket) ? r.s3.bucket.name : undefined;
   const object = isRecord(r.s3.object) ? r.s3.object : undefined;
   if (typeof bucket !== "string" || bucket === "" || typeof object?.key !== "string") {
-    throw new SettingsError(`Invalid event: ${where}.s3: expected bucket.name and object.key`, {
+    throw new SpecError(`Invalid event: ${where}.s3: expected bucket.name and object.key`, {
       field: `${where}.s3`,
-      kind: "spec",
     });
   }
   const eventName = String(r.eventName ?? "").replace(/^s3:/, "");
@@ -154,9 +152,8 @@ export function parseNotification(body: unknown, depth = 0): ParsedNotification 
   if (isR2Message(body)) return parseR2([body]);
   if (Array.isArray(body) && body.length > 0 && body.every(isR2Message)) return parseR2(body);
   if (!isRecord(body)) {
-    throw new SettingsError("Invalid event: expected a JSON object", {
+    throw new SpecError("Invalid event: expected a JSON object", {
       field: "(body)",
-      kind: "spec",
     });
   }
   if (body.Type === "SubscriptionConfirmation" || body.Type === "UnsubscribeConfirmation") {
@@ -168,9 +165,8 @@ export function parseNotification(body: unknown, depth = 0): ParsedNotification 
     try {
       inner = JSON.parse(body.Message);
     } catch {
-      throw new SettingsError("Invalid event: SNS Message is not JSON", {
+      throw new SpecError("Invalid event: SNS Message is not JSON", {
         field: "Message",
-        kind: "spec",
       });
     }
     return parseNotification(inner, depth + 1);
@@ -179,9 +175,9 @@ export function parseNotification(body: unknown, depth = 0): ParsedNotification 
     return { events: [], ignored: ["test event"] };
   }
   if (!Array.isArray(body.Records)) {
-    throw new SettingsError(
+    throw new SpecError(
       'Invalid event: expected "Records" (AWS S3, MinIO or versitygw notification)',
-      { field: "Records", kind: "spec" },
+      { field: "Records" },
     );
   }
   const events: ObjectEvent[] = [];

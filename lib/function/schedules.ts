@@ -9,9 +9,8 @@
  *
  * @module
  */
-import type { Store } from "../storage/store.ts";
-import { parseJobSpec } from "../warmstart/job_spec.ts";
-import type { JobSpec } from "../warmstart/types.ts";
+import type { Store } from "../storage/mod.ts";
+import { type JobSpec, parseJobSpec } from "../warmstart/mod.ts";
 import { checkSpecAllowed } from "./allow_list.ts";
 import type { FunctionConfig, ScheduleRule } from "./config.ts";
 import type { JobOutcome, JobRunner } from "./job_runner.ts";

@@ -5,11 +5,8 @@
  * @module
  */
 import * as posix from "node:path/posix";
-import { NotFoundError, SettingsError } from "../errors.ts";
-import { dirnameLocation, isS3 } from "../storage/location.ts";
-import type { Store } from "../storage/store.ts";
-import { parseJobSpec } from "../warmstart/job_spec.ts";
-import type { JobSpec } from "../warmstart/types.ts";
+import { dirnameLocation, isS3, ObjectNotFoundError, type Store } from "../storage/mod.ts";
+import { type JobSpec, parseJobSpec, SpecError } from "../warmstart/mod.ts";
 
 /**
  * Reads and parses the spec at `file` (relative paths against `cwd`).
@@ -22,10 +19,9 @@ export async function loadSpecFile(file: string, store: Store, cwd: string): Pro
   try {
     bytes = await store.read(location);
   } catch (e) {
-    if (e instanceof NotFoundError) {
-      throw new SettingsError(`Spec file not found: ${location}`, {
+    if (e instanceof ObjectNotFoundError) {
+      throw new SpecError(`Spec file not found: ${location}`, {
         field: "--spec",
-        kind: "spec",
       });
     }
     throw e;
@@ -34,9 +30,8 @@ export async function loadSpecFile(file: string, store: Store, cwd: string): Pro
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new SettingsError(`Invalid JSON in ${location}: ${(e as Error).message}`, {
+    throw new SpecError(`Invalid JSON in ${location}: ${(e as Error).message}`, {
       field: "--spec",
-      kind: "spec",
     });
   }
   return parseJobSpec(json, { baseDir: dirnameLocation(location) });

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { basenameLocation, dirnameLocation } from "../storage/location.ts";
+import { basenameLocation, dirnameLocation } from "../storage/mod.ts";
 
 const PLACEHOLDER = /\{(new_checkpoint|new_dir|new_name|step)\}/g;
 

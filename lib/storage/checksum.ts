@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { crc32c } from "../bytes/crc32c.ts";
+import { crc32c } from "../bytes/mod.ts";
 
 /** The CRC32C as S3 wants it in `x-amz-checksum-crc32c`: base64 of the big-endian 4 bytes. */
 export function crc32cBase64(bytes: Uint8Array): string {

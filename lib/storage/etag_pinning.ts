@@ -1,139 +1,145 @@
 /**
  * ETag pinning: every read of a location within one job carries `If-Match` with the ETag first
  * seen for it, so an object replaced mid-job fails the job with ObjectChangedError instead of
- * mixing bytes of two versions. Create one pinned store per job.
+ * mixing bytes of two versions. Copy pieces of writes are pinned the same way
+ * (`x-amz-copy-source-if-match`). A whole-object read must also have the size seen at the pin.
+ * A location the job writes or deletes itself is unpinned: its new version is the job's own.
+ * Create one pinned store per job.
  *
  * @module
  */
-import { NotFoundError, ObjectChangedError } from "../errors.ts";
-import type {
-  ByteRange,
-  ObjectStat,
-  ReadOptions,
-  Store,
-  WriteOptions,
-  WritePiece,
-  WriteResult,
-} from "./store.ts";
+import { ObjectChangedError, ObjectNotFoundError, StorageError } from "./errors.ts";
+import type { ObjectStat, ReadOptions, Store, WritePiece } from "./store.ts";
+import { wrapStore } from "./wrap_store.ts";
 
-/** A Store whose reads are pinned to the first ETag seen per location. */
-export interface PinnedStore extends Store {
+/** What a pinning policy adds to a Store. */
+export interface Pinning {
   /** Pins `location` to `etag` up front (e.g. the ETag from an event record). */
   pin(location: string, etag: string): void;
   /** The ETag a location is pinned to, if any. */
   pinned(location: string): string | undefined;
 }
 
-/** Wraps `store` with per-location ETag pinning (see module docs). */
-export function withEtagPinning(store: Store): PinnedStore {
-  return new EtagPinningStore(store);
+/** A Store whose reads are pinned to the first ETag seen per location. */
+export type PinnedStore = Store & Pinning;
+
+function changed(location: string, from: string, to: string): ObjectChangedError {
+  return new ObjectChangedError(
+    `${location} changed during the job (ETag ${from} -> ${to}); rerun the job`,
+    { location },
+  );
 }
 
-class EtagPinningStore implements PinnedStore {
-  readonly #pins = new Map<string, string>();
-  readonly #pending = new Map<string, Promise<string>>();
+/**
+ * Wraps `store` with per-location ETag pinning (see module docs).
+ *
+ * @param store the store to wrap
+ * @returns the pinned store; `pin`/`pinned` inspect and preset pins
+ */
+export function withEtagPinning(store: Store): PinnedStore {
+  const pins = new Map<string, ObjectStat | { etag: string; size?: undefined }>();
+  const pending = new Map<string, Promise<ObjectStat>>();
 
-  constructor(readonly inner: Store) {}
+  const pin = (location: string, etag: string) => {
+    const have = pins.get(location);
+    if (have !== undefined && have.etag !== etag) throw changed(location, have.etag, etag);
+    if (have === undefined) pins.set(location, { etag });
+  };
 
-  pin(location: string, etag: string): void {
-    const have = this.#pins.get(location);
-    if (have !== undefined && have !== etag) {
-      throw new ObjectChangedError(
-        `${location} changed during the job (ETag ${have} -> ${etag}); rerun the job`,
-        {
-          location,
-        },
-      );
-    }
-    this.#pins.set(location, etag);
-  }
-
-  pinned(location: string): string | undefined {
-    return this.#pins.get(location);
-  }
-
-  /** The pinned ETag, fetching it with one stat on first use (concurrent callers share it). */
-  #etag(location: string, signal?: AbortSignal): Promise<string> {
-    const have = this.#pins.get(location);
-    if (have !== undefined) return Promise.resolve(have);
-    let p = this.#pending.get(location);
+  /** The pinned version, fetched with one stat on first use (concurrent callers share it). */
+  const version = (location: string, signal?: AbortSignal) => {
+    const have = pins.get(location);
+    if (have?.size !== undefined) return Promise.resolve(have as ObjectStat);
+    let p = pending.get(location);
     if (!p) {
-      p = this.inner.stat(location, { signal }).then((st) => {
-        if (!st) throw new NotFoundError(`${location} does not exist`, { location });
-        this.pin(location, st.etag);
-        return this.#pins.get(location)!;
-      }).finally(() => this.#pending.delete(location));
-      this.#pending.set(location, p);
+      p = store.stat(location, { signal }).then((st) => {
+        if (!st) throw new ObjectNotFoundError(`${location} does not exist`, { location });
+        pin(location, st.etag);
+        pins.set(location, st);
+        return st;
+      }).finally(() => pending.delete(location));
+      pending.set(location, p);
     }
     return p;
-  }
+  };
 
-  async #pinned<T>(
+  async function pinned<T>(
     location: string,
     options: ReadOptions | undefined,
     fn: (o: ReadOptions) => Promise<T>,
   ): Promise<T> {
-    const etag = options?.ifMatch ?? await this.#etag(location, options?.signal);
-    if (options?.ifMatch !== undefined) this.pin(location, options.ifMatch);
+    if (options?.ifMatch !== undefined) pin(location, options.ifMatch);
+    const { etag } = await version(location, options?.signal);
     try {
       return await fn({ ...options, ifMatch: etag });
     } catch (e) {
-      if (e instanceof NotFoundError) {
+      if (e instanceof ObjectNotFoundError) {
         throw new ObjectChangedError(
           `${location} was deleted during the job (was ETag ${etag}); rerun the job`,
-          {
-            location,
-            status: 404,
-          },
+          { location, status: 404 },
         );
       }
       throw e;
     }
   }
 
-  async stat(location: string, options?: ReadOptions): Promise<ObjectStat | undefined> {
-    const st = await this.inner.stat(location, options);
-    const have = this.#pins.get(location);
-    if (have !== undefined && (!st || st.etag !== have)) {
-      throw new ObjectChangedError(
-        `${location} changed during the job (ETag ${have} -> ${
-          st?.etag ?? "deleted"
-        }); rerun the job`,
-        { location },
-      );
-    }
-    if (st && have === undefined) this.#pins.set(location, st.etag);
-    return st;
-  }
-  read(location: string, options?: ReadOptions): Promise<Uint8Array> {
-    return this.#pinned(location, options, (o) => this.inner.read(location, o));
-  }
-  readRange(location: string, range: ByteRange, options?: ReadOptions): Promise<Uint8Array> {
-    if (range.length === 0) return Promise.resolve(new Uint8Array(0));
-    return this.#pinned(location, options, (o) => this.inner.readRange(location, range, o));
-  }
-  list(prefix: string): Promise<string[]> {
-    return this.inner.list(prefix);
-  }
-  put(location: string, data: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
-    return this.inner.put(location, data, options);
-  }
-  /** Copy pieces are pinned too (their ETag goes to x-amz-copy-source-if-match). */
-  async write(
-    location: string,
-    pieces: AsyncIterable<WritePiece>,
-    options?: WriteOptions,
-  ): Promise<WriteResult> {
-    const etagOf = (loc: string) => this.#etag(loc, options?.signal);
-    async function* pinnedPieces(): AsyncIterable<WritePiece> {
-      for await (const p of pieces) {
-        if (p instanceof Uint8Array || p.length === 0) yield p;
-        else yield { ...p, ifMatch: p.ifMatch ?? await etagOf(p.copyFrom) };
+  return wrapStore(store, {
+    pin,
+    pinned: (location: string) => pins.get(location)?.etag,
+    async stat(location, options) {
+      const st = await store.stat(location, options);
+      const have = pins.get(location);
+      if (have !== undefined && (!st || st.etag !== have.etag)) {
+        throw changed(location, have.etag, st?.etag ?? "deleted");
       }
-    }
-    return await this.inner.write(location, pinnedPieces(), options);
-  }
-  delete(location: string): Promise<void> {
-    return this.inner.delete(location);
-  }
+      if (st && have?.size === undefined) pins.set(location, st);
+      return st;
+    },
+    async read(location, options) {
+      const bytes = await pinned(location, options, (o) => store.read(location, o));
+      const size = pins.get(location)?.size;
+      if (size !== undefined && bytes.length !== size) {
+        // A body cut short with a matching Content-Length (a broken middlebox) is a transport
+        // fault, never data: retry it, never parse it.
+        throw new StorageError(
+          `Short read of ${location}: ${bytes.length} of ${size} bytes`,
+          { location, retryable: true },
+        );
+      }
+      return bytes;
+    },
+    readRange(location, range, options) {
+      if (range.length === 0) return Promise.resolve(new Uint8Array(0));
+      return pinned(location, options, (o) => store.readRange(location, range, o));
+    },
+    async put(location, data, options) {
+      pins.delete(location);
+      const result = await store.put(location, data, options);
+      pins.delete(location);
+      return result;
+    },
+    async delete(location) {
+      pins.delete(location);
+      await store.delete(location);
+      pins.delete(location);
+    },
+    async write(location, pieces, options) {
+      async function* pinnedPieces(): AsyncIterable<WritePiece> {
+        for await (const p of pieces) {
+          if (p instanceof Uint8Array || p.length === 0) yield p;
+          else {
+            const { etag } = await version(p.copyFrom, options?.signal);
+            if (p.ifMatch !== undefined && p.ifMatch !== etag) {
+              throw changed(p.copyFrom, etag, p.ifMatch);
+            }
+            yield { ...p, ifMatch: etag };
+          }
+        }
+      }
+      pins.delete(location);
+      const result = await store.write(location, pinnedPieces(), options);
+      pins.delete(location);
+      return result;
+    },
+  });
 }

@@ -11,11 +11,11 @@
  */
 import * as posix from "node:path/posix";
 import {
-  NotFoundError,
   ObjectChangedError,
+  ObjectNotFoundError,
   PreconditionFailedError,
   StorageError,
-} from "../errors.ts";
+} from "./errors.ts";
 import { parseLocation } from "./location.ts";
 import { checkRange } from "./range_header.ts";
 import type {
@@ -111,7 +111,7 @@ export class FileStore implements Store {
     }
     try {
       const info = await file.stat();
-      if (!info.isFile) throw new NotFoundError(`${location} is not a file`, { location });
+      if (!info.isFile) throw new ObjectNotFoundError(`${location} is not a file`, { location });
       const st = statOf(info);
       if (options?.ifMatch !== undefined && options.ifMatch !== st.etag) {
         throw changed(location, options.ifMatch, st.etag);
@@ -285,9 +285,9 @@ function isFsError(e: unknown): boolean {
 }
 
 function fsError(op: string, location: string, e: unknown): Error {
-  if (e instanceof StorageError || e instanceof NotFoundError) return e;
+  if (e instanceof StorageError || e instanceof ObjectNotFoundError) return e;
   if (e instanceof Deno.errors.NotFound) {
-    return new NotFoundError(`${location} does not exist`, { location });
+    return new ObjectNotFoundError(`${location} does not exist`, { location });
   }
   const msg = e instanceof Error ? e.message : String(e);
   return new StorageError(`${op} ${location} failed: ${msg}`, {

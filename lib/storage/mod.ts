@@ -1,11 +1,15 @@
 /**
- * The storage layer's public surface. Typical use:
+ * Storage: the one Store interface all I/O goes through, its two implementations (FileStore for
+ * local paths, the embedded default; S3Store for `s3://` on @aws-sdk/client-s3) behind a router,
+ * and the policies a job reads and writes through, composed in one place by {@link jobStore}.
  *
+ * @example One job's view of storage
  * ```ts
- * import { defaultStore, RangeReader, withEtagPinning, withRetries } from "../storage/mod.ts";
- * const job = withEtagPinning(withRetries(defaultStore()));   // one pinned view per job
- * const reader = new RangeReader(job, { maxGap: 1 << 20 });    // coalesced, bounded reads
- * await job.write("s3://bucket/out/model.data", pieces, { ifNoneMatch: true, sizeHint });
+ * import assert from "node:assert/strict";
+ * import { defaultStore, jobStore } from "@warm-start/core/storage";
+ * const store = jobStore(defaultStore()); // range reads ∘ retries ∘ ETag pinning
+ * const st = await store.stat("deno.json");
+ * assert.ok(st !== undefined && st.size > 0);
  * ```
  *
  * @module
@@ -20,22 +24,42 @@ export type {
   WritePiece,
   WriteResult,
 } from "./store.ts";
-export * from "./location.ts";
+export {
+  ObjectChangedError,
+  ObjectNotFoundError,
+  PreconditionFailedError,
+  StorageError,
+  type StorageErrorOptions,
+} from "./errors.ts";
+export {
+  basenameLocation,
+  dirnameLocation,
+  isS3,
+  joinLocation,
+  type ParsedLocation,
+  parseLocation,
+  s3Location,
+} from "./location.ts";
 export { FileStore, type FileStoreOptions } from "./file_store.ts";
 export { S3Store, type S3StoreOptions } from "./s3_store.ts";
-export { s3ConfigFromEnv, type S3Env } from "./s3_config.ts";
-export { defaultStore, RoutingStore, type RoutingStoreOptions, storeFor } from "./router.ts";
-export { backoffDelay, isTransient, retrying, type RetryOptions, withRetries } from "./retry.ts";
-export { type PinnedStore, withEtagPinning } from "./etag_pinning.ts";
-export { RangeReader, type RangeReaderOptions } from "./range_reader.ts";
-export { type CoalescedRequest, type CoalesceOptions, coalesceRanges } from "./coalesce.ts";
-export {
-  DEFAULT_PART_SIZE,
-  MAX_PART_SIZE,
-  MAX_PARTS,
-  MIN_PART_SIZE,
-  PartSizer,
-  type PartSizing,
-} from "./part_size.ts";
-export { type ContentRange, formatRangeHeader, parseContentRange } from "./range_header.ts";
+export type { S3Env } from "./s3_config.ts";
 export type { MultipartWriterOptions, PartResult } from "./multipart_writer.ts";
+export type { PartSizing } from "./part_size.ts";
+export {
+  defaultStore,
+  type RoutingStore,
+  routingStore,
+  type RoutingStoreOptions,
+} from "./router.ts";
+export { wrapStore } from "./wrap_store.ts";
+export { type JobStore, jobStore, type JobStoreOptions } from "./job_store.ts";
+export { type RetryOptions, withRetries } from "./retry.ts";
+export { type PinnedStore, type Pinning, withEtagPinning } from "./etag_pinning.ts";
+export {
+  type RangeReadOptions,
+  type RangeReads,
+  type RangeStore,
+  type ReadRangesOptions,
+  type RequestCounts,
+  withRangeReads,
+} from "./range_reads.ts";

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { StorageError } from "../errors.ts";
+import { StorageError } from "./errors.ts";
 import { MAX_PART_SIZE, MAX_PARTS, PartSizer, type PartSizing } from "./part_size.ts";
 import { checkRange } from "./range_header.ts";
 import type { CopyPiece, WritePiece, WriteResult } from "./store.ts";

@@ -5,16 +5,9 @@
  *
  * @module
  */
-import { ObjectChangedError, StorageError } from "../errors.ts";
-import type {
-  ByteRange,
-  ObjectStat,
-  ReadOptions,
-  Store,
-  WriteOptions,
-  WritePiece,
-  WriteResult,
-} from "./store.ts";
+import { ObjectChangedError, StorageError } from "./errors.ts";
+import type { Store } from "./store.ts";
+import { wrapStore } from "./wrap_store.ts";
 
 /** Retry tuning. */
 export interface RetryOptions {
@@ -92,44 +85,23 @@ export async function retrying<T>(
  * Wraps `store` so stat, read, readRange, list, put and delete retry transient faults.
  * `write` is passed through: its pieces can be consumed only once, so multipart stores retry
  * per part instead (S3StoreOptions.retry).
+ *
+ * @param store the store to wrap
+ * @param opts retry tuning (attempts, delays, which errors)
+ * @returns the retrying store
  */
 export function withRetries(store: Store, opts: RetryOptions = {}): Store {
-  return new RetryingStore(store, opts);
-}
-
-class RetryingStore implements Store {
-  constructor(readonly inner: Store, readonly opts: RetryOptions) {}
-
-  #o(signal?: AbortSignal): RetryOptions {
-    return signal ? { ...this.opts, signal } : this.opts;
-  }
-  stat(location: string, options?: ReadOptions): Promise<ObjectStat | undefined> {
-    return retrying("stat", () => this.inner.stat(location, options), this.#o(options?.signal));
-  }
-  read(location: string, options?: ReadOptions): Promise<Uint8Array> {
-    return retrying("read", () => this.inner.read(location, options), this.#o(options?.signal));
-  }
-  readRange(location: string, range: ByteRange, options?: ReadOptions): Promise<Uint8Array> {
-    return retrying(
-      "readRange",
-      () => this.inner.readRange(location, range, options),
-      this.#o(options?.signal),
-    );
-  }
-  list(prefix: string): Promise<string[]> {
-    return retrying("list", () => this.inner.list(prefix), this.opts);
-  }
-  put(location: string, data: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
-    return retrying("put", () => this.inner.put(location, data, options), this.#o(options?.signal));
-  }
-  write(
-    location: string,
-    pieces: AsyncIterable<WritePiece>,
-    options?: WriteOptions,
-  ): Promise<WriteResult> {
-    return this.inner.write(location, pieces, options);
-  }
-  delete(location: string): Promise<void> {
-    return retrying("delete", () => this.inner.delete(location), this.opts);
-  }
+  const o = (signal?: AbortSignal): RetryOptions => signal ? { ...opts, signal } : opts;
+  return wrapStore(store, {
+    stat: (location, options) =>
+      retrying("stat", () => store.stat(location, options), o(options?.signal)),
+    read: (location, options) =>
+      retrying("read", () => store.read(location, options), o(options?.signal)),
+    readRange: (location, range, options) =>
+      retrying("readRange", () => store.readRange(location, range, options), o(options?.signal)),
+    list: (prefix) => retrying("list", () => store.list(prefix), opts),
+    put: (location, data, options) =>
+      retrying("put", () => store.put(location, data, options), o(options?.signal)),
+    delete: (location) => retrying("delete", () => store.delete(location), opts),
+  });
 }

@@ -8,15 +8,8 @@
 import { FileStore } from "./file_store.ts";
 import { isS3 } from "./location.ts";
 import { S3Store, type S3StoreOptions } from "./s3_store.ts";
-import type {
-  ByteRange,
-  ObjectStat,
-  ReadOptions,
-  Store,
-  WriteOptions,
-  WritePiece,
-  WriteResult,
-} from "./store.ts";
+import type { Store } from "./store.ts";
+import { STORE_METHODS } from "./wrap_store.ts";
 
 /** Options for {@link RoutingStore}. */
 export interface RoutingStoreOptions {
@@ -29,61 +22,42 @@ export interface RoutingStoreOptions {
 }
 
 /** A Store that dispatches each call by the location's scheme. */
-export class RoutingStore implements Store {
-  readonly #file: Store;
-  #s3: Store | undefined;
-  readonly #s3Options: S3StoreOptions;
-
-  /** Creates a router; stores are built lazily unless given. */
-  constructor(options: RoutingStoreOptions = {}) {
-    this.#file = options.file ?? new FileStore({ sourceReader: this });
-    this.#s3 = options.s3;
-    this.#s3Options = options.s3Options ?? {};
-  }
-
+export interface RoutingStore extends Store {
   /** The store serving `location`. */
-  storeFor(location: string): Store {
-    if (!isS3(location)) return this.#file;
-    this.#s3 ??= new S3Store({ sourceReader: this, ...this.#s3Options });
-    return this.#s3;
-  }
+  storeFor(location: string): Store;
+}
 
-  stat(location: string, options?: ReadOptions): Promise<ObjectStat | undefined> {
-    return this.storeFor(location).stat(location, options);
+/**
+ * Creates a router; stores are built lazily unless given.
+ *
+ * @param options the stores (or S3 options) to route to
+ * @returns the routing store
+ */
+export function routingStore(options: RoutingStoreOptions = {}): RoutingStore {
+  let s3 = options.s3;
+  const router = { storeFor } as RoutingStore;
+  const file = options.file ?? new FileStore({ sourceReader: router });
+  function storeFor(location: string): Store {
+    if (!isS3(location)) return file;
+    s3 ??= new S3Store({ sourceReader: router, ...options.s3Options });
+    return s3;
   }
-  read(location: string, options?: ReadOptions): Promise<Uint8Array> {
-    return this.storeFor(location).read(location, options);
+  // Every method's first argument is the location (or list prefix) that picks the store.
+  for (const method of STORE_METHODS) {
+    (router as unknown as Record<string, unknown>)[method] = (location: string, ...rest: never[]) =>
+      (storeFor(location)[method] as (l: string, ...r: never[]) => unknown)(location, ...rest);
   }
-  readRange(location: string, range: ByteRange, options?: ReadOptions): Promise<Uint8Array> {
-    return this.storeFor(location).readRange(location, range, options);
-  }
-  list(prefix: string): Promise<string[]> {
-    return this.storeFor(prefix).list(prefix);
-  }
-  put(location: string, data: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
-    return this.storeFor(location).put(location, data, options);
-  }
-  write(
-    location: string,
-    pieces: AsyncIterable<WritePiece>,
-    options?: WriteOptions,
-  ): Promise<WriteResult> {
-    return this.storeFor(location).write(location, pieces, options);
-  }
-  delete(location: string): Promise<void> {
-    return this.storeFor(location).delete(location);
-  }
+  return router;
 }
 
 let shared: RoutingStore | undefined;
 
-/** The process-wide RoutingStore (S3 configured from the environment on first s3:// use). */
+/**
+ * The process-wide router (S3 configured from the environment on first s3:// use).
+ *
+ * @returns the shared router
+ */
 export function defaultStore(): RoutingStore {
-  shared ??= new RoutingStore();
+  shared ??= routingStore();
   return shared;
-}
-
-/** The store serving `location`, from the process-wide router. */
-export function storeFor(location: string): Store {
-  return defaultStore().storeFor(location);
 }

@@ -6,11 +6,11 @@
  * @module
  */
 import {
-  NotFoundError,
   ObjectChangedError,
+  ObjectNotFoundError,
   PreconditionFailedError,
   StorageError,
-} from "../errors.ts";
+} from "./errors.ts";
 
 /** Context for {@link mapS3Error}. */
 export interface S3ErrorContext {
@@ -62,9 +62,9 @@ export function statusOf(e: unknown): number | undefined {
   return (e as SdkErrorLike)?.$metadata?.httpStatusCode;
 }
 
-/** Converts any failure of an S3 call into NotFoundError / PreconditionFailedError / ObjectChangedError / StorageError. */
+/** Converts any failure of an S3 call into ObjectNotFoundError / PreconditionFailedError / ObjectChangedError / StorageError. */
 export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
-  if (e instanceof StorageError || e instanceof NotFoundError) return e;
+  if (e instanceof StorageError || e instanceof ObjectNotFoundError) return e;
   const err = (e ?? {}) as SdkErrorLike;
   if (err.name === "AbortError") return e as Error;
   const status = statusOf(e);
@@ -76,7 +76,7 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
   );
   const location = ctx.location;
   if (code === "NoSuchBucket") {
-    return new NotFoundError(`${where}: bucket does not exist (${detail})`, { location });
+    return new ObjectNotFoundError(`${where}: bucket does not exist (${detail})`, { location });
   }
   if (code === "NoSuchUpload") {
     return new StorageError(`${where}: multipart upload vanished (${detail})`, {
@@ -86,7 +86,7 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
     });
   }
   if (status === 404 || code === "NoSuchKey" || code === "NotFound") {
-    return new NotFoundError(`${where}: object does not exist`, { location });
+    return new ObjectNotFoundError(`${where}: object does not exist`, { location });
   }
   if (status === 412 || code === "PreconditionFailed") {
     return ctx.ifMatch

@@ -20,7 +20,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { PreconditionFailedError, StorageError } from "../errors.ts";
+import { PreconditionFailedError, StorageError } from "./errors.ts";
 import { crc32cBase64 } from "./checksum.ts";
 import { isS3, parseLocation, s3Location } from "./location.ts";
 import {
@@ -46,9 +46,17 @@ import type {
 
 /** Options for {@link S3Store}. */
 export interface S3StoreOptions extends Omit<MultipartWriterOptions, "signal" | "sizeHint"> {
-  /** A ready client (tests, custom middleware). Wins over `clientConfig` and `env`. */
+  /**
+   * A ready client (tests, custom middleware). Wins over `clientConfig` and `env`.
+   *
+   * @internal an `@aws-sdk/client-s3` S3Client
+   */
   client?: S3Client;
-  /** Extra client config merged over the env-derived one. */
+  /**
+   * Extra client config merged over the env-derived one.
+   *
+   * @internal an `@aws-sdk/client-s3` S3ClientConfig
+   */
   clientConfig?: S3ClientConfig;
   /** Environment to read (default Deno.env). */
   env?: S3Env;
@@ -62,7 +70,11 @@ export interface S3StoreOptions extends Omit<MultipartWriterOptions, "signal" | 
 
 /** Store over S3-compatible object storage (see module docs). */
 export class S3Store implements Store {
-  /** The SDK client (exposed for tests and admin tasks such as bucket creation). */
+  /**
+   * The SDK client (exposed for tests and admin tasks such as bucket creation).
+   *
+   * @internal an `@aws-sdk/client-s3` S3Client
+   */
   readonly client: S3Client;
   readonly #o: S3StoreOptions;
   readonly #secrets: string[];

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { dtypeName } from "../checkpoint/dtype.ts";
-import { SettingsError } from "../errors.ts";
+import { dtypeName } from "../checkpoint/mod.ts";
+import { SettingsError } from "./errors.ts";
 import type { ModelPart } from "./model_variables.ts";
 import type { Segment } from "./plan.ts";
 

@@ -6,30 +6,34 @@
  *
  * @module
  */
-import { encodeBundleIndex } from "../checkpoint/bundle_index.ts";
-import { crc32c, maskCrc } from "../bytes/crc32c.ts";
-import { dataLocation, indexLocation } from "../checkpoint/naming.ts";
-import { readCheckpointState, writeCheckpointState } from "../checkpoint/state_file.ts";
-import type { BundleEntry } from "../checkpoint/types.ts";
-import { basenameLocation, dirnameLocation } from "../storage/location.ts";
-import type { Store, WritePiece } from "../storage/store.ts";
+import { crc32c, maskCrc } from "../bytes/mod.ts";
+import {
+  type BundleEntry,
+  dataLocation,
+  encodeBundleIndex,
+  indexLocation,
+  readCheckpointState,
+  writeCheckpointState,
+} from "../checkpoint/mod.ts";
+import { basenameLocation, dirnameLocation, type Store, type WritePiece } from "../storage/mod.ts";
 import { orderedPrefetch } from "./ordered_prefetch.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
-import { segmentTasks } from "./segment_reader.ts";
-import { type SegmentSources, shardLocation } from "./segment_sources.ts";
+import { type SegmentSources, segmentTasks, shardLocation } from "./segment_reader.ts";
 import type { ProgressEvent } from "./types.ts";
 
 /** Options of {@link executePlan}. */
 export interface ExecuteOptions extends SegmentSources {
-  /** Chunks read ahead of the writer. */
-  readConcurrency: number;
+  /** Progress callback. */
   onProgress?: (event: ProgressEvent) => void;
+  /** Aborts the run; nothing is published. */
   signal?: AbortSignal;
 }
 
 /** What was written. */
 export interface ExecuteResult {
+  /** Bytes of the data shards. */
   bytesWritten: number;
+  /** Every object written. */
   locations: string[];
 }
 
@@ -129,10 +133,9 @@ function isVerbatim(t: PlannedTensor): boolean {
   return t.crc32c !== undefined && t.segments.every((s) => s.kind === "range");
 }
 
+/** A verbatim range as a copy piece (server-side on S3; pinned to its ETag by the job store). */
 function copyPiece(src: SegmentSources, s: Extract<Segment, { kind: "range" }>): WritePiece {
-  const copyFrom = shardLocation(src, s.from, s.shardId);
-  const ifMatch = src.etags?.get(copyFrom);
-  return { copyFrom, offset: s.offset, length: s.length, ...(ifMatch ? { ifMatch } : {}) };
+  return { copyFrom: shardLocation(src, s.from, s.shardId), offset: s.offset, length: s.length };
 }
 
 /** The pieces of one output shard; fills `entries` with the output entries as it goes. */
@@ -157,7 +160,7 @@ async function* shardPieces(
       const tasks = (function* () {
         for (const s of t.segments) yield* segmentTasks(options, s);
       })();
-      for await (const chunk of orderedPrefetch(tasks, options.readConcurrency)) {
+      for await (const chunk of orderedPrefetch(tasks, options.tuning.readAhead)) {
         raw = crc32c(chunk, raw);
         produced += chunk.length;
         yield chunk;

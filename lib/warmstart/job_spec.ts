@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { SettingsError } from "../errors.ts";
-import { joinLocation } from "../storage/location.ts";
+import { SpecError } from "./errors.ts";
+import { joinLocation } from "../storage/mod.ts";
 import type { BackupInitializer, JobSpec, VarsToWarmStart, VocabInfo } from "./types.ts";
 
 const TOP_LEVEL_FIELDS = new Set([
@@ -35,7 +35,7 @@ export interface ParseOptions {
 }
 
 function fail(field: string, reason: string): never {
-  throw new SettingsError(`Invalid job spec: ${field}: ${reason}`, { field, kind: "spec" });
+  throw new SpecError(`Invalid job spec: ${field}: ${reason}`, { field });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -84,10 +84,10 @@ function parseVarsToWarmStart(value: unknown): VarsToWarmStart {
   if (Array.isArray(value)) {
     if (!value.every((v) => typeof v === "string")) {
       const types = value.map((v) => (v === null ? "null" : typeof v));
-      throw new SettingsError(
+      throw new SpecError(
         "If `vars_to_warm_start` is a list, it must be all `Variable` or all `str`.  " +
           `Given types are [${types.join(", ")}]`,
-        { field: "vars_to_warm_start", kind: "spec" },
+        { field: "vars_to_warm_start" },
       );
     }
     return { kind: "regex_list", patterns: value as string[] };
@@ -122,9 +122,9 @@ function parseVocabInfo(value: unknown, path: string, resolve: (l: string) => st
   checkKnownFields(value, VOCAB_FIELDS, path);
   const axis = requireInteger(value, "axis", `${path}.axis`, 0);
   if (axis !== 0 && axis !== 1) {
-    throw new SettingsError(
+    throw new SpecError(
       `The only supported values for the axis argument are 0 and 1.  Provided axis: ${axis}`,
-      { field: `${path}.axis`, kind: "spec" },
+      { field: `${path}.axis` },
     );
   }
   return {

@@ -10,7 +10,13 @@
  *
  * @module
  */
-import type { BundleEntry, TensorSlice } from "../checkpoint/types.ts";
+import {
+  type BundleEntry,
+  formatSlice,
+  sliceBox,
+  TensorNotFoundError,
+  type TensorSlice,
+} from "../checkpoint/mod.ts";
 
 /** One partition of a variable (or the whole variable when it is not partitioned). */
 export interface ModelPart {
@@ -55,9 +61,8 @@ export function partsOf(
     return [{ name, index: 0, entry, shape: entry.shape, offset: entry.shape.map(() => 0) }];
   }
   const geometry = entry.slices.map((slice) => {
-    const offset = slice.map((e) => e.start);
-    const shape = slice.map((e, d) => (e.length < 0 ? entry.shape[d] : e.length));
-    return { slice, offset, shape };
+    const box = sliceBox(slice, entry.shape);
+    return { slice, offset: box.start, shape: box.length };
   });
   geometry.sort((a, b) => {
     for (let d = 0; d < a.offset.length; d++) {
@@ -68,7 +73,10 @@ export function partsOf(
   return geometry.map((g, index) => {
     const partEntry = sliceEntry(g.slice);
     if (!partEntry) {
-      throw new Error(`Checkpoint has no slice entry for ${name} slice ${JSON.stringify(g.slice)}`);
+      throw new TensorNotFoundError(
+        `Checkpoint has no slice entry for ${name} slice ${formatSlice(g.slice)}`,
+        { key: name },
+      );
     }
     return {
       name: `${name}/part_${index}`,

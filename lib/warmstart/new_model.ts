@@ -3,18 +3,19 @@
  *
  * @module
  */
-import type { BundleIndex } from "../checkpoint/bundle_index.ts";
-import { readTrainableVariables } from "../checkpoint/meta_graph.ts";
-import { readGraphVariables } from "../checkpoint/meta_graph_variables.ts";
-import type { ObjectGraph } from "../checkpoint/object_graph.ts";
-import { SettingsError } from "../errors.ts";
-import type { Store } from "../storage/store.ts";
+import {
+  type BundleIndex,
+  metaGraphLocation,
+  OBJECT_GRAPH_KEY,
+  type ObjectGraph,
+  readGraphVariables,
+  readTrainableVariables,
+  VARIABLE_VALUE_SUFFIX,
+} from "../checkpoint/mod.ts";
+import { SpecError } from "./errors.ts";
+import type { Store } from "../storage/mod.ts";
 import { keyName, type ModelVariable, partsOf } from "./model_variables.ts";
 import { isNonTrainableByName, nonTrainableKeysFromObjectGraph } from "./trainable.ts";
-
-/** The object-graph key; it is carried over, never a variable. */
-export const OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH";
-const VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE";
 
 /** The NEW model. */
 export interface NewModel {
@@ -59,7 +60,7 @@ export async function loadNewModel(
     });
   }
 
-  const metaLocation = `${index.prefix}.meta`;
+  const metaLocation = metaGraphLocation(index.prefix);
   const hasMeta = (await store.stat(metaLocation)) !== undefined;
   let trainableSource: NewModel["trainableSource"];
   if (options.trainableVariables) {
@@ -67,10 +68,10 @@ export async function loadNewModel(
     const known = new Set(variables.map((v) => v.name));
     for (const name of options.trainableVariables) {
       if (!known.has(name)) {
-        throw new SettingsError(
+        throw new SpecError(
           `trainable_variables names "${name}", which is not a variable of the NEW checkpoint ` +
             `${index.prefix} (its variables: ${[...known].join(", ")})`,
-          { field: "trainable_variables", kind: "spec" },
+          { field: "trainable_variables" },
         );
       }
     }
@@ -125,8 +126,8 @@ function variableNames(index: BundleIndex, graph: ObjectGraph | undefined): Map<
   for (const a of attrs) count.set(a.fullName, (count.get(a.fullName) ?? 0) + 1);
   for (const a of attrs) {
     const unique = a.fullName !== "" && count.get(a.fullName) === 1;
-    const path = a.checkpointKey.endsWith(VARIABLE_SUFFIX)
-      ? a.checkpointKey.slice(0, -VARIABLE_SUFFIX.length)
+    const path = a.checkpointKey.endsWith(VARIABLE_VALUE_SUFFIX)
+      ? a.checkpointKey.slice(0, -VARIABLE_VALUE_SUFFIX.length)
       : a.checkpointKey;
     names.set(a.checkpointKey, unique ? a.fullName : path);
   }

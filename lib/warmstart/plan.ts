@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BundleEntry, BundleHeader } from "../checkpoint/types.ts";
+import type { BundleEntry, BundleHeader } from "../checkpoint/mod.ts";
 import type { VariableReport } from "./types.ts";
 
 /** Which input checkpoint a byte range is read from. */
@@ -52,13 +52,12 @@ export type Segment =
     backup: Backup;
   }
   /**
-   * The block `offset`/`shape` of OLD tensor `oldKey` (a partition of a NEW variable narrower
-   * than full rows), read in bands of full rows and cut in memory.
+   * The block `offset`/`shape` of OLD tensor `oldKey` (a partition of a NEW variable that is not
+   * whole rows of OLD's stored slices), read through the checkpoint's slice path in bands.
    */
   | {
-    kind: "block";
+    kind: "slice";
     oldKey: string;
-    fullShape: number[];
     offset: number[];
     shape: number[];
     elementSize: number;
@@ -109,7 +108,7 @@ export function segmentLength(s: Segment): number {
       return s.rowBytes * s.rowMap.length;
     case "columns":
       return s.rows * s.cols * s.elementSize;
-    case "block":
+    case "slice":
       return s.shape.reduce((a, b) => a * b, 1) * s.elementSize;
   }
 }

@@ -1,38 +1,45 @@
 /**
- * Builds the PLAN of a job: TF's warm_start loop (warm-start-semantics.md §3) over the NEW model,
+ * Builds the PLAN of a job: TF's warm_start loop (tensorflow/python/training/warm_starting_util.py) over the NEW model,
  * turned into byte sources for every output tensor. Pure decisions; the only I/O is through the
  * injected readers (indexes are already loaded; vocabulary files are read here).
  *
  * @module
  */
-import type { BundleIndex } from "../checkpoint/bundle_index.ts";
-import { dtypeName } from "../checkpoint/dtype.ts";
-import { keyId } from "../checkpoint/keys.ts";
-import type { BundleEntry } from "../checkpoint/types.ts";
-import { SettingsError } from "../errors.ts";
+import { type BundleEntry, type BundleIndex, dtypeName, keyId } from "../checkpoint/mod.ts";
+import { SettingsError } from "./errors.ts";
 import { DeferredErrors, type PartAssignment, type VocabStats } from "./assignment.ts";
-import { planCopy } from "./copy_path.ts";
 import type { NewModel } from "./new_model.ts";
-import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
-import { segmentLength } from "./plan.ts";
+import { objectGraphRenames } from "./object_renames.ts";
+import {
+  type Plan,
+  type PlannedShard,
+  type PlannedTensor,
+  type Segment,
+  segmentLength,
+} from "./plan.ts";
+import { planCopy } from "./plan_copy.ts";
+import { planVocab } from "./plan_vocab.ts";
 import { dictKeysRepr, setRepr } from "./python_repr.ts";
 import { selectVariables } from "./selection.ts";
 import type { JobSpec, VariableReport } from "./types.ts";
-import type { Vocabulary, VocabularyIndex } from "./vocab_file.ts";
-import { planVocab } from "./vocab_path.ts";
+import type { VocabularyCache } from "./vocab_cache.ts";
 
 /** Everything the planner needs, already loaded. */
 export interface PlanInputs {
+  /** The job. */
   spec: JobSpec;
+  /** OLD's index. */
   oldIndex: BundleIndex;
+  /** NEW's index. */
   newIndex: BundleIndex;
+  /** NEW's variables as warm_start sees them. */
   model: NewModel;
-  /** OLD's object graph `full_name -> checkpoint key`, when OLD is object-based. */
-  oldObjectRenames?: Map<string, string>;
+  /** OLD's checkpoint keys by variable name, when OLD is object-based (object_renames.ts). */
+  oldObjectKeys?: Map<string, string>;
   /** Sizes of NEW's data shards (to carry trailing padding). */
   newShardSizes: number[];
-  readVocabulary(location: string, vocabSize: number): Promise<Vocabulary>;
-  indexVocabulary(location: string, vocabSize: number): Promise<VocabularyIndex>;
+  /** The job's vocabulary files. */
+  vocabularies: VocabularyCache;
 }
 
 /**
@@ -47,19 +54,15 @@ export async function buildPlan(inputs: PlanInputs): Promise<Plan> {
 
   let prevNames = spec.varNameToPrevVarName;
   const prevUsed = new Set<string>();
-  if (Object.keys(prevNames).length === 0 && inputs.oldObjectRenames) {
-    prevNames = objectRenames(selection.groups.map((g) => g.name), inputs.oldObjectRenames);
+  if (Object.keys(prevNames).length === 0 && inputs.oldObjectKeys) {
+    prevNames = objectGraphRenames(selection.groups.map((g) => g.name), inputs.oldObjectKeys);
   }
 
   const assignments = new Map<string, PartAssignment>(); // NEW entry key (binary) -> assignment
   const vocabStats = new Map<string, VocabStats>();
   const vocabUsed = new Set<string>();
   const copyCtx = { ckptArg, oldIndex, deferred };
-  const vocabCtx = {
-    ...copyCtx,
-    readVocabulary: inputs.readVocabulary,
-    indexVocabulary: inputs.indexVocabulary,
-  };
+  const vocabCtx = { ...copyCtx, vocabularies: inputs.vocabularies };
 
   for (const group of selection.groups) {
     const prev = Object.hasOwn(prevNames, group.name) ? prevNames[group.name] : undefined;
@@ -101,19 +104,6 @@ function checkAllUsed(
       `${setRepr(unused)}.  Perhaps you misspelled them?  Here is the list of viable ` +
       `variable names: ${dictKeysRepr(viable)}`,
   );
-}
-
-/** TF's `_get_object_checkpoint_renames`: every selected name must be in OLD's object graph. */
-function objectRenames(names: string[], renames: Map<string, string>): Record<string, string> {
-  const missing = names.filter((n) => !renames.has(n));
-  if (missing.length > 0) {
-    throw new SettingsError(
-      "Attempting to warm-start from an object-based checkpoint, but found that the checkpoint " +
-        "did not contain values for all variables. The following variables were missing: " +
-        setRepr(missing),
-    );
-  }
-  return Object.fromEntries(names.map((n) => [n, renames.get(n)!]));
 }
 
 function newRange(entry: BundleEntry): Segment {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { SettingsError } from "../errors.ts";
+import { SpecError } from "./errors.ts";
 
 /** JavaScript characters that must stay escaped in a `u`-mode RegExp. */
 const JS_SYNTAX = new Set([..."^$\\.*+?()[]{}|/"]);
@@ -49,10 +49,10 @@ delete CLASS_LETTER_ESCAPES.S;
 const WHOLE_CLASS_ESCAPES: Record<string, string> = { W: "\\p{L}\\p{N}_", S: PY_SPACE };
 
 function reject(pattern: string, what: string): never {
-  throw new SettingsError(
+  throw new SpecError(
     `vars_to_warm_start: the Python regex ${JSON.stringify(pattern)} uses ${what}, ` +
       "which has no exact JavaScript equivalent; rewrite the pattern without it",
-    { field: "vars_to_warm_start", kind: "spec" },
+    { field: "vars_to_warm_start" },
   );
 }
 
@@ -79,9 +79,9 @@ export function compilePythonRegex(pattern: string): PythonRegex {
   try {
     re = new RegExp(source, flags + "uy");
   } catch (e) {
-    throw new SettingsError(
+    throw new SpecError(
       `vars_to_warm_start: invalid regex ${JSON.stringify(pattern)}: ${(e as Error).message}`,
-      { field: "vars_to_warm_start", kind: "spec" },
+      { field: "vars_to_warm_start" },
     );
   }
   return {
@@ -187,9 +187,9 @@ function translateClass(pattern: string, i: number): [string, number] {
     j++;
   }
   if (j >= pattern.length) {
-    throw new SettingsError(
+    throw new SpecError(
       `vars_to_warm_start: invalid regex ${JSON.stringify(pattern)}: unterminated character set`,
-      { field: "vars_to_warm_start", kind: "spec" },
+      { field: "vars_to_warm_start" },
     );
   }
   return [`[${negated ? "^" : ""}${out}]`, j + 1 - i];
@@ -216,9 +216,9 @@ function translateGroup(pattern: string, i: number): [string, number] {
 function translateEscape(pattern: string, i: number, inClass: boolean): [string, number] {
   const next = pattern[i + 1];
   if (next === undefined) {
-    throw new SettingsError(
+    throw new SpecError(
       `vars_to_warm_start: invalid regex ${JSON.stringify(pattern)}: bad escape (end of pattern)`,
-      { field: "vars_to_warm_start", kind: "spec" },
+      { field: "vars_to_warm_start" },
     );
   }
   const table = inClass ? CLASS_LETTER_ESCAPES : LETTER_ESCAPES;

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { Backup, Plan, Segment } from "./plan.ts";
-import { segmentLength } from "./plan.ts";
+import { type Backup, type Plan, type Segment, segmentLength } from "./plan.ts";
 import type { JobSpec, Report } from "./types.ts";
 
 interface ByteTotals {
@@ -28,7 +27,7 @@ function addSegment(t: ByteTotals, s: Segment): void {
     case "fill":
       t.bytesGenerated += segmentLength(s);
       return;
-    case "block":
+    case "slice":
       t.bytesFromOld += segmentLength(s);
       return;
     case "rows": {

@@ -1,46 +1,77 @@
 /**
  * Turns plan segments into byte chunks (as tasks for ordered prefetching). Rows and cells move as
- * bytes; nothing is decoded. Each chunk is about `chunkBytes`, so memory stays bounded by chunk
- * size x concurrency (plus, for a vocabulary remap, at most `rowCacheBytes` of OLD rows).
+ * bytes; nothing is decoded. OLD tensors are read through the checkpoint's one slice path
+ * (readBox, readRows), everything through the job's store (pinned, retried, coalesced). Each
+ * chunk is about `chunkBytes`, so memory stays bounded by chunk size × read-ahead (plus, for a
+ * vocabulary remap, at most `rowCacheBytes` of OLD rows).
  *
  * @module
  */
-import { readBand } from "./band_reader.ts";
-import { innerRuns } from "./inner_runs.ts";
+import { type BundleIndex, dataLocation, readBox, readRows, rowBox } from "../checkpoint/mod.ts";
+import type { JobStore } from "../storage/mod.ts";
 import type { Task } from "./ordered_prefetch.ts";
-import type { Backup, Segment } from "./plan.ts";
-import { rowRuns } from "./row_runs.ts";
-import { readShard, type SegmentSources } from "./segment_sources.ts";
+import type { Backup, Segment, Side } from "./plan.ts";
+import type { Tuning } from "./tuning.ts";
+
+/** Where segment bytes come from. */
+export interface SegmentSources {
+  /** The job's store. */
+  store: JobStore;
+  /** OLD's index. */
+  oldIndex: BundleIndex;
+  /** NEW's index. */
+  newIndex: BundleIndex;
+  /** The streaming budget. */
+  tuning: Tuning;
+}
 
 type RowsSegment = Extract<Segment, { kind: "rows" }>;
 type ColumnsSegment = Extract<Segment, { kind: "columns" }>;
-type BlockSegment = Extract<Segment, { kind: "block" }>;
+type SliceSegment = Extract<Segment, { kind: "slice" }>;
 
-/** Rows of OLD loaded once for a whole segment. */
-interface RowCache {
-  start: number;
-  count: number;
-  bytes(): Promise<Uint8Array>;
+/** Data-shard location of one side. */
+export function shardLocation(src: SegmentSources, side: Side, shardId: number): string {
+  const index = side === "old" ? src.oldIndex : src.newIndex;
+  return dataLocation(index.prefix, shardId, index.header.numShards);
+}
+
+/** Bytes of one side's shard. */
+function readShard(
+  src: SegmentSources,
+  side: Side,
+  shardId: number,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
+  if (length === 0) return Promise.resolve(new Uint8Array(0));
+  return src.store.readRange(shardLocation(src, side, shardId), { offset, length });
 }
 
 /** Number of output rows per chunk for rows `rowBytes` wide. */
 function rowsPerChunk(src: SegmentSources, rowBytes: number): number {
-  return Math.max(1, Math.floor(src.chunkBytes / Math.max(1, rowBytes)));
+  return Math.max(1, Math.floor(src.tuning.chunkBytes / Math.max(1, rowBytes)));
 }
 
-/** Chunk-producing tasks for one segment, in output order. */
+/**
+ * Chunk-producing tasks for one segment, in output order.
+ *
+ * @param src where bytes come from
+ * @param segment the segment
+ * @returns tasks, each producing the next chunk
+ */
 export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<Task<Uint8Array>> {
+  const chunk = src.tuning.chunkBytes;
   switch (segment.kind) {
     case "range": {
-      for (let done = 0; done < segment.length; done += src.chunkBytes) {
-        const length = Math.min(src.chunkBytes, segment.length - done);
+      for (let done = 0; done < segment.length; done += chunk) {
+        const length = Math.min(chunk, segment.length - done);
         yield () => readShard(src, segment.from, segment.shardId, segment.offset + done, length);
       }
       return;
     }
     case "fill": {
       const e = segment.element.length;
-      const perChunk = Math.max(1, Math.floor(src.chunkBytes / e));
+      const perChunk = Math.max(1, Math.floor(chunk / e));
       let pattern: Uint8Array | undefined;
       for (let done = 0; done < segment.count; done += perChunk) {
         const count = Math.min(perChunk, segment.count - done);
@@ -52,31 +83,31 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
       return;
     }
     case "rows": {
-      const cache = rowCache(src, segment);
+      const cached = rowCache(src, segment);
       const batch = rowsPerChunk(src, segment.rowBytes);
       for (let i0 = 0; i0 < segment.rowMap.length; i0 += batch) {
         const i1 = Math.min(segment.rowMap.length, i0 + batch);
-        yield () => assembleRows(src, segment, i0, i1, cache);
+        yield () => assembleRows(src, segment, i0, i1, cached);
       }
       return;
     }
     case "columns": {
-      const batch = rowsPerChunk(
-        src,
-        Math.max(segment.cols, segment.oldCols) * segment.elementSize,
-      );
+      const rowBytes = Math.max(segment.cols, segment.oldCols) * segment.elementSize;
+      const batch = rowsPerChunk(src, rowBytes);
       for (let i0 = 0; i0 < segment.rows; i0 += batch) {
         const i1 = Math.min(segment.rows, i0 + batch);
         yield () => assembleColumns(src, segment, i0, i1);
       }
       return;
     }
-    case "block": {
-      const fullRow = segment.fullShape.slice(1).reduce((a, b) => a * b, 1) * segment.elementSize;
+    case "slice": {
+      const old = src.oldIndex.get(segment.oldKey);
+      const fullRow = (old?.shape ?? []).slice(1).reduce((a, b) => a * b, 1) *
+        segment.elementSize;
       const batch = rowsPerChunk(src, fullRow);
       for (let i0 = 0; i0 < segment.shape[0]; i0 += batch) {
         const i1 = Math.min(segment.shape[0], i0 + batch);
-        yield () => assembleBlock(src, segment, i0, i1);
+        yield () => readSliceRows(src, segment, i0, i1);
       }
       return;
     }
@@ -109,7 +140,15 @@ async function backupRows(
   return repeat(backup.element, ((r1 - r0) * rowBytes) / backup.element.length);
 }
 
-/** The needed OLD rows of a remap, read once when they fit the cache budget. */
+/** OLD rows of a remap held in memory for the whole segment. */
+interface RowCache {
+  /** First OLD row held. */
+  start: number;
+  /** The rows, read on first use. */
+  bytes(): Promise<Uint8Array>;
+}
+
+/** The needed OLD rows of a remap, read once as one band when they fit the cache budget. */
 function rowCache(src: SegmentSources, seg: RowsSegment): RowCache | undefined {
   let min = Infinity;
   let max = -1;
@@ -118,12 +157,17 @@ function rowCache(src: SegmentSources, seg: RowsSegment): RowCache | undefined {
     if (j < min) min = j;
     if (j > max) max = j;
   }
-  if (max < 0 || (max - min + 1) * seg.rowBytes > src.rowCacheBytes) return undefined;
+  if (max < 0 || (max - min + 1) * seg.rowBytes > src.tuning.rowCacheBytes) return undefined;
+  const shape = src.oldIndex.get(seg.oldKey)?.shape ?? [];
   let loaded: Promise<Uint8Array> | undefined;
   return {
     start: min,
-    count: max - min + 1,
-    bytes: () => (loaded ??= readBand(src, seg.oldKey, min, max - min + 1)),
+    bytes: () => (loaded ??= readBox(
+      src.store,
+      src.oldIndex,
+      seg.oldKey,
+      rowBox(shape, min, max - min + 1),
+    )),
   };
 }
 
@@ -132,40 +176,29 @@ async function assembleRows(
   seg: RowsSegment,
   i0: number,
   i1: number,
-  cache: RowCache | undefined,
+  cached: RowCache | undefined,
 ): Promise<Uint8Array> {
   const w = seg.rowBytes;
-  const out = new Uint8Array((i1 - i0) * w);
   const wanted: number[] = [];
   let missing = false;
   for (let i = i0; i < i1; i++) {
     if (seg.rowMap[i] >= 0) wanted.push(seg.rowMap[i]);
     else missing = true;
   }
-  wanted.sort((a, b) => a - b);
-  const runs = cache
-    ? (wanted.length > 0 ? [[cache.start, cache.count]] : [])
-    : rowRuns(wanted, Math.floor(src.rowGapBytes / Math.max(1, w)));
-  const [buffers, backup] = await Promise.all([
-    cache && runs.length > 0
-      ? Promise.all([cache.bytes()])
-      : Promise.all(runs.map(([start, count]) => readBand(src, seg.oldKey, start, count))),
+  const [old, backup] = await Promise.all([
+    wanted.length === 0
+      ? Promise.resolve(new Uint8Array(0))
+      : cached
+      ? cached.bytes()
+      : readRows(src.store, src.oldIndex, seg.oldKey, wanted, {
+        maxWaste: src.tuning.maxRowWaste,
+      }),
     missing
       ? backupRows(src, seg.backup, seg.backupRowStart + i0, seg.backupRowStart + i1, w)
       : Promise.resolve(undefined),
   ]);
-  const runOf = (j: number) => {
-    // runs are sorted: binary search the run holding row j
-    let lo = 0;
-    let hi = runs.length - 1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi + 1) / 2);
-      if (runs[mid][0] <= j) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  let run = 0;
+  const out = new Uint8Array((i1 - i0) * w);
+  let k = 0; // next row of `old` when it holds exactly the wanted rows in order
   for (let i = i0; i < i1; i++) {
     const j = seg.rowMap[i];
     const at = (i - i0) * w;
@@ -173,9 +206,8 @@ async function assembleRows(
       out.set(backup!.subarray(at, at + w), at);
       continue;
     }
-    if (!(runs[run][0] <= j && j < runs[run][0] + runs[run][1])) run = runOf(j);
-    const from = (j - runs[run][0]) * w;
-    out.set(buffers[run].subarray(from, from + w), at);
+    const from = cached ? (j - cached.start) * w : (k++) * w;
+    out.set(old.subarray(from, from + w), at);
   }
   return out;
 }
@@ -190,8 +222,9 @@ async function assembleColumns(
   const outRow = seg.cols * e;
   const oldRow = seg.oldCols * e;
   const needsBackup = seg.colMap.length < seg.cols || seg.colMap.some((j) => j < 0);
+  const shape = src.oldIndex.get(seg.oldKey)?.shape ?? [];
   const [old, backup] = await Promise.all([
-    readBand(src, seg.oldKey, seg.oldRowStart + i0, i1 - i0),
+    readBox(src.store, src.oldIndex, seg.oldKey, rowBox(shape, seg.oldRowStart + i0, i1 - i0)),
     needsBackup ? backupRows(src, seg.backup, i0, i1, outRow) : Promise.resolve(undefined),
   ]);
   const out = backup ? backup.slice() : new Uint8Array((i1 - i0) * outRow);
@@ -212,26 +245,14 @@ async function assembleColumns(
   return out;
 }
 
-/** Rows [i0, i1) of a block: full OLD rows read as a band, the block's columns cut out. */
-async function assembleBlock(
+/** Rows [i0, i1) of a block of OLD, through the slice path. */
+function readSliceRows(
   src: SegmentSources,
-  seg: BlockSegment,
+  seg: SliceSegment,
   i0: number,
   i1: number,
 ): Promise<Uint8Array> {
-  const e = seg.elementSize;
-  const inner = seg.fullShape.slice(1);
-  const fullRow = inner.reduce((a, b) => a * b, 1) * e;
-  const runs = innerRuns(inner, seg.offset.slice(1), seg.shape.slice(1), e);
-  const outRow = runs.reduce((n, [, l]) => n + l, 0);
-  const band = await readBand(src, seg.oldKey, seg.offset[0] + i0, i1 - i0);
-  const out = new Uint8Array((i1 - i0) * outRow);
-  let pos = 0;
-  for (let r = 0; r < i1 - i0; r++) {
-    for (const [start, length] of runs) {
-      out.set(band.subarray(r * fullRow + start, r * fullRow + start + length), pos);
-      pos += length;
-    }
-  }
-  return out;
+  const start = [seg.offset[0] + i0, ...seg.offset.slice(1)];
+  const length = [i1 - i0, ...seg.shape.slice(1)];
+  return readBox(src.store, src.oldIndex, seg.oldKey, { start, length });
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { SettingsError } from "../errors.ts";
+import { SpecError } from "./errors.ts";
 import type { ModelPart, ModelVariable } from "./model_variables.ts";
 import { compilePythonRegex } from "./python_regex.ts";
 import type { VarsToWarmStart } from "./types.ts";
@@ -85,10 +85,10 @@ function itemsByName(variables: ModelVariable[], name: string): Item[] {
     const part = variable.parts.find((p) => p.name === name);
     if (part && variable.partitioned) return [{ variable, part }];
   }
-  throw new SettingsError(
+  throw new SpecError(
     `vars_to_warm_start.variables names "${name}", which is not a variable of the NEW ` +
       "checkpoint (use a variable's full name, or <name>/part_<i> for one partition)",
-    { field: "vars_to_warm_start.variables", kind: "spec" },
+    { field: "vars_to_warm_start.variables" },
   );
 }
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ObjectGraph } from "../checkpoint/object_graph.ts";
+import type { ObjectGraph } from "../checkpoint/mod.ts";
 
 /** Names TF never puts in TRAINABLE_VARIABLES: step counters, batch-norm statistics. */
 const NON_TRAINABLE_LEAF =

@@ -1,6 +1,6 @@
 /**
  * The warm-start job contract shared by the CLI, the HTTP API, event triggers and schedules.
- * See ../shared/DESIGN.md ("Contracts other code depends on").
+ * Fields mirror the arguments of tf.compat.v1.train.warm_start (warm_starting_util.py).
  *
  * @module
  */
@@ -10,12 +10,17 @@ export type BackupInitializer = "zeros" | "new" | { constant: number };
 
 /** TF's VocabInfo, with locations for the two vocabulary files. */
 export interface VocabInfo {
+  /** Location of the NEW vocabulary file. */
   newVocab: string;
+  /** Tokens of the NEW vocabulary used (its first lines). */
   newVocabSize: number;
+  /** Out-of-vocabulary bucket rows (columns) after the vocabulary. */
   numOovBuckets: number;
+  /** Location of the OLD vocabulary file. */
   oldVocab: string;
   /** -1 = the whole old vocabulary file. */
   oldVocabSize: number;
+  /** How rows (columns) without an OLD value are filled. */
   backupInitializer: BackupInitializer;
   /** 0: the vocabulary indexes rows (embeddings); 1: columns (output layers). */
   axis: 0 | 1;
@@ -30,11 +35,17 @@ export type VarsToWarmStart =
 
 /** A parsed, validated job spec. All locations are absolute (resolved against the spec's dir). */
 export interface JobSpec {
+  /** OLD checkpoint: a prefix, or a directory with a `checkpoint` state file. */
   ckptToInitializeFrom: string;
+  /** NEW checkpoint prefix. */
   newCheckpoint: string;
+  /** Prefix of the merged checkpoint. */
   output: string;
+  /** Which variables are warm-started. */
   varsToWarmStart: VarsToWarmStart;
+  /** VocabInfo per variable to remap. */
   varNameToVocabInfo: Record<string, VocabInfo>;
+  /** OLD name per NEW variable name. */
   varNameToPrevVarName: Record<string, string>;
   /** Overrides trainable-variable detection when given. */
   trainableVariables?: string[];
@@ -49,8 +60,11 @@ export interface VariableReport {
   name: string;
   /** The NEW checkpoint key it is stored under. */
   key: string;
+  /** `tf.DType.name`. */
   dtype: string;
+  /** Full shape. */
   shape: number[];
+  /** Kept from NEW, copied from OLD, or remapped by vocabulary. */
   action: TensorAction;
   /** OLD checkpoint key the values come from (copy/remap). */
   source?: string;
@@ -74,13 +88,19 @@ export interface VariableReport {
 
 /** The JSON report printed by the CLI and returned by the HTTP API. */
 export interface Report {
+  /** True when nothing was written (a plan). */
   dryRun: boolean;
+  /** `ckpt_to_initialize_from` as given. */
   ckptToInitializeFrom: string;
   /** The OLD prefix actually used (after resolving a directory through its `checkpoint` file). */
   oldPrefix: string;
+  /** The NEW prefix used. */
   newPrefix: string;
+  /** The merged checkpoint's prefix. */
   output: string;
+  /** One line per NEW variable. */
   variables: VariableReport[];
+  /** Counts and byte totals. */
   totals: {
     variables: number;
     warmStarted: number;
@@ -92,13 +112,18 @@ export interface Report {
     bytesFromNew: number;
     bytesGenerated: number;
   };
+  /** Wall time of the job. */
   durationMs: number;
 }
 
 /** Progress events (CLI: stderr lines; HTTP: NDJSON lines). */
 export interface ProgressEvent {
+  /** The phase the job is in. */
   phase: "resolve" | "plan" | "write-data" | "write-index" | "publish" | "done";
+  /** What is happening, for people. */
   message: string;
+  /** Bytes of the output written so far. */
   bytesDone?: number;
+  /** Bytes of the output in all. */
   bytesTotal?: number;
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { SettingsError } from "../errors.ts";
+import { SettingsError } from "./errors.ts";
 
 /** A vocabulary: the file's bytes and where each token (line) starts and ends. */
 export interface Vocabulary {
@@ -26,7 +26,7 @@ export function token(vocab: Vocabulary, i: number): Uint8Array {
 }
 
 function vocabError(message: string, location: string): SettingsError {
-  return new SettingsError(message, { field: location, kind: "warm_start" });
+  return new SettingsError(message, { field: location });
 }
 
 /**
@@ -199,7 +199,7 @@ export function checkNoDuplicateOldIds(remapping: Int32Array, what: string): voi
       throw new SettingsError(
         `Old ID ${j} is mapped to both new ID ${first} and ${i}, which is not supported ` +
           `(${what}: the new vocabulary repeats a token)`,
-        { kind: "warm_start" },
+        {},
       );
     }
     seen[j] = i;

@@ -13,7 +13,7 @@ Deno.test("ByteReader reads little-endian fixed32/fixed64 and bytes", () => {
   assert.throws(() => r.u8(), RangeError);
 });
 
-Deno.test("ByteReader.varint64 decodes values above 2^31 and 2^32 (spec §2.1)", () => {
+Deno.test("ByteReader.varint64 decodes values above 2^31 and 2^32 (bytes written by TF 2.21)", () => {
   // 2^31 = 80 80 80 80 08; 2^32 + 5 = 85 80 80 80 10; 2^53 - 1 = ff ff ff ff ff ff ff 0f.
   const r = new ByteReader(
     new Uint8Array([

@@ -1,5 +1,5 @@
 /**
- * The TF-written fixtures (tests/fixtures/make_fixtures.py) and their manifest: what TensorFlow
+ * The TF-written fixtures (tests/oracle/make_fixtures.py) and their manifest: what TensorFlow
  * itself read from each checkpoint.
  *
  * @module

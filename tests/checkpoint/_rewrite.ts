@@ -8,7 +8,7 @@ import { type BundleIndex, readBundleIndex } from "../../lib/checkpoint/bundle_i
 import { BundleBuilder } from "../../lib/checkpoint/bundle_writer.ts";
 import { dataLocation, indexLocation } from "../../lib/checkpoint/naming.ts";
 import { decodeSliceKey, isSliceKey } from "../../lib/checkpoint/slice_key.ts";
-import { readTensorBytes } from "../../lib/checkpoint/tensor_reader.ts";
+import { readTensorBytes } from "../../lib/checkpoint/entry_reader.ts";
 import type { Store } from "../../lib/storage/store.ts";
 
 /** Copies `prefix` from `src` to `dstPrefix` on `dst`; `transform` may replace a tensor's bytes. */

@@ -1,5 +1,5 @@
 /**
- * Runs tests/checkpoint/tf_read.py with the project's venv (TensorFlow 2.21.0). Interop tests FAIL
+ * Runs tests/oracle/tf_read.py with the project's venv (TensorFlow 2.21.0). Interop tests FAIL
  * (never skip) when the venv is missing.
  *
  * @module
@@ -8,7 +8,7 @@ import { fromFileUrl } from "./_paths.ts";
 
 /** The venv interpreter. */
 export const PYTHON = fromFileUrl(new URL("../../.venv/bin/python", import.meta.url));
-const SCRIPT = fromFileUrl(new URL("./tf_read.py", import.meta.url));
+const SCRIPT = fromFileUrl(new URL("../oracle/tf_read.py", import.meta.url));
 
 /** Runs tf_read.py with `args`; returns its JSON output. Throws with stderr on failure. */
 export async function tfRead(...args: string[]): Promise<Record<string, unknown>> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseBlock } from "../../lib/checkpoint/block_reader.ts";
 import { BlockBuilder } from "../../lib/checkpoint/block_builder.ts";
-import { CorruptCheckpointError } from "../../lib/errors.ts";
+import { CorruptCheckpointError } from "../../lib/checkpoint/errors.ts";
 import { fromHex, toHexString } from "./_fixtures.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -20,7 +20,7 @@ Deno.test("BlockBuilder/parseBlock twins: prefix sharing, restarts every 16 entr
   assert.deepEqual(back.map((e) => new TextDecoder().decode(e.value)), keys.map((_, i) => `v${i}`));
 });
 
-Deno.test("parseBlock: the empty block is exactly 00000000 01000000 (spec §3.2)", () => {
+Deno.test("parseBlock: the empty block is exactly 00000000 01000000 (bytes written by TF 2.21)", () => {
   assert.equal(toHexString(new BlockBuilder(16).finish()), "0000000001000000");
   assert.deepEqual(parseBlock(fromHex("0000000001000000"), ctx), []);
 });

@@ -8,8 +8,8 @@ import { dtypeName } from "../../lib/checkpoint/dtype.ts";
 import { compareKeys, displayKey } from "../../lib/checkpoint/keys.ts";
 import { indexLocation } from "../../lib/checkpoint/naming.ts";
 import { parseSlice } from "../../lib/checkpoint/slice_geometry.ts";
-import { NotFoundError } from "../../lib/errors.ts";
-import { CountingStore, localStore } from "./_local_store.ts";
+import { CheckpointNotFoundError } from "../../lib/checkpoint/errors.ts";
+import { localStore, recordingStore } from "../_stores.ts";
 import { fixturePath, manifest, TF_FIXTURES } from "./_fixtures.ts";
 
 Deno.test("readBundleIndex lists variables exactly like tf.train.list_variables (every fixture)", async () => {
@@ -34,7 +34,7 @@ Deno.test("readBundleIndex lists variables exactly like tf.train.list_variables 
 });
 
 Deno.test("readBundleIndex reads the .index with one request and no data-file access", async () => {
-  const store = new CountingStore(localStore());
+  const store = recordingStore(localStore());
   const index = await readBundleIndex(store, fixturePath(manifest.fixtures.many.prefix));
   assert.equal(index.entries.length, 12500);
   assert.deepEqual(store.requests.map((r) => [r.op, r.location]), [[
@@ -78,9 +78,9 @@ Deno.test("encodeBundleIndex reproduces every TF-written .index byte for byte", 
   }
 });
 
-Deno.test("readBundleIndex: missing index → NotFoundError naming the file", async () => {
+Deno.test("readBundleIndex: missing index → CheckpointNotFoundError naming the file", async () => {
   await assert.rejects(readBundleIndex(localStore(), fixturePath("nope/ckpt")), (e: unknown) => {
-    assert.ok(e instanceof NotFoundError);
+    assert.ok(e instanceof CheckpointNotFoundError);
     assert.equal(e.location, fixturePath("nope/ckpt.index"));
     return true;
   });

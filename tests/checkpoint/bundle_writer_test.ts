@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { BundleBuilder, stringTensor, writeBundle } from "../../lib/checkpoint/bundle_writer.ts";
 import { readBundleIndex } from "../../lib/checkpoint/bundle_index.ts";
-import { readTensor, readTensorBytes } from "../../lib/checkpoint/tensor_reader.ts";
+import { readTensor, readTensorBytes } from "../../lib/checkpoint/mod.ts";
 import { decodeSliceKey, isSliceKey } from "../../lib/checkpoint/slice_key.ts";
 import { dataLocation, indexLocation } from "../../lib/checkpoint/naming.ts";
 import { decodeStringTensor } from "../../lib/checkpoint/string_tensor.ts";
 import { DT_FLOAT, DT_INT64 } from "../../lib/checkpoint/dtype.ts";
 import { parseSlice } from "../../lib/checkpoint/slice_geometry.ts";
-import { localStore, MemoryStore } from "./_local_store.ts";
+import { localStore, MemoryStore } from "../_stores.ts";
 import { fixturePath, manifest, TF_FIXTURES, toHexString } from "./_fixtures.ts";
 import { rewriteBundle } from "./_rewrite.ts";
 

@@ -12,7 +12,7 @@ import {
   numElements,
 } from "../../lib/checkpoint/dtype.ts";
 import { readBundleIndex } from "../../lib/checkpoint/bundle_index.ts";
-import { localStore } from "./_local_store.ts";
+import { localStore } from "../_stores.ts";
 import { fixturePath, manifest } from "./_fixtures.ts";
 
 Deno.test("dtypeName/dtypeFromName: constants and TF's names", () => {

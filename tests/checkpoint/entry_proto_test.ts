@@ -6,7 +6,7 @@ import {
   encodeHeader,
 } from "../../lib/checkpoint/entry_proto.ts";
 import { readTable } from "../../lib/checkpoint/table_reader.ts";
-import { CorruptCheckpointError } from "../../lib/errors.ts";
+import { CorruptCheckpointError } from "../../lib/checkpoint/errors.ts";
 import { fixturePath, fromHex, manifest, TF_FIXTURES, toHexString } from "./_fixtures.ts";
 
 const v = new TextEncoder().encode("v");
@@ -22,7 +22,7 @@ const entry = (over: object) => ({
   ...over,
 });
 
-Deno.test("encodeEntry reproduces TF's example entries byte for byte (spec §4.2)", () => {
+Deno.test("encodeEntry reproduces TF's example entries byte for byte (bytes written by TF 2.21)", () => {
   const cases: Array<[object, string]> = [
     [{}, "08011204120208022808355 93ce535"],
     [{ dtype: 9, shape: [], offset: 8, size: 8, crc32c: 0x41de7501 }, "0809120020082808350175de41"],
@@ -43,7 +43,7 @@ Deno.test("encodeEntry reproduces TF's example entries byte for byte (spec §4.2
   }
 });
 
-Deno.test("encodeHeader: TF's single-shard and two-shard header bytes (spec §4.1)", () => {
+Deno.test("encodeHeader: TF's single-shard and two-shard header bytes (bytes written by TF 2.21)", () => {
   const h = {
     numShards: 1,
     endianness: 0,

@@ -6,9 +6,9 @@ import {
   writeBundle,
 } from "../../lib/checkpoint/bundle_writer.ts";
 import { DT_FLOAT, DT_STRING, DT_VARIANT, dtypeFromName } from "../../lib/checkpoint/dtype.ts";
-import { readTensor } from "../../lib/checkpoint/tensor_reader.ts";
+import { readTensor } from "../../lib/checkpoint/slice_reader.ts";
 import { writeCheckpointState } from "../../lib/checkpoint/state_file.ts";
-import { localStore } from "./_local_store.ts";
+import { localStore } from "../_stores.ts";
 import {
   fixturePath,
   fromBase64,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readTrainableVariables } from "../../lib/checkpoint/meta_graph.ts";
-import { CorruptCheckpointError } from "../../lib/errors.ts";
+import { CorruptCheckpointError } from "../../lib/checkpoint/errors.ts";
 import { fixturePath, manifest } from "./_fixtures.ts";
 
 Deno.test("readTrainableVariables: TF1 .meta → trainable names, partitions grouped under full names", () => {

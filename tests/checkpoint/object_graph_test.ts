@@ -5,9 +5,9 @@ import {
   OBJECT_GRAPH_KEY,
 } from "../../lib/checkpoint/object_graph.ts";
 import { readBundleIndex } from "../../lib/checkpoint/bundle_index.ts";
-import { readTensor } from "../../lib/checkpoint/tensor_reader.ts";
+import { readTensor } from "../../lib/checkpoint/slice_reader.ts";
 import { decodeStringTensor } from "../../lib/checkpoint/string_tensor.ts";
-import { localStore } from "./_local_store.ts";
+import { localStore } from "../_stores.ts";
 import { fixturePath, manifest } from "./_fixtures.ts";
 
 /** protobuf's MessageToDict of the same graph, with defaults filled in like our decoder. */

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { decodeSliceKey, encodeSliceKey, isSliceKey } from "../../lib/checkpoint/slice_key.ts";
 import { parseSlice } from "../../lib/checkpoint/slice_geometry.ts";
 import { readBundleIndex } from "../../lib/checkpoint/bundle_index.ts";
-import { CorruptCheckpointError } from "../../lib/errors.ts";
-import { localStore } from "./_local_store.ts";
+import { CorruptCheckpointError } from "../../lib/checkpoint/errors.ts";
+import { localStore } from "../_stores.ts";
 import { fixturePath, manifest, toHexString } from "./_fixtures.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-Deno.test("encodeSliceKey reproduces TF's verified slice keys (spec §6.1)", () => {
+Deno.test("encodeSliceKey reproduces TF's verified slice keys (bytes written by TF 2.21)", () => {
   assert.equal(toHexString(encodeSliceKey(enc("w"), parseSlice("0,2:-"))), "0077000101028082807f");
   assert.equal(
     toHexString(encodeSliceKey(enc("w"), parseSlice("2,2:0,3"))),
@@ -21,7 +21,7 @@ Deno.test("encodeSliceKey reproduces TF's verified slice keys (spec §6.1)", () 
 });
 
 Deno.test("SignedNumIncreasing widths: verified values round-trip through decodeSliceKey", () => {
-  // 1000 → c3 e8; 2^31 → f8 80 00 00 00; 2^40 → fd 00 00 00 00 00 (spec §6.1)
+  // 1000 → c3 e8; 2^31 → f8 80 00 00 00; 2^40 → fd 00 00 00 00 00 (bytes written by TF 2.21)
   const key = encodeSliceKey(enc("t"), [
     { start: 1000, length: 2 ** 31 },
     { start: 2 ** 40, length: 63 },

@@ -5,8 +5,8 @@ import {
   resolveCheckpointPrefix,
   writeCheckpointState,
 } from "../../lib/checkpoint/state_file.ts";
-import { CorruptCheckpointError, NotFoundError } from "../../lib/errors.ts";
-import { localStore, MemoryStore } from "./_local_store.ts";
+import { CheckpointNotFoundError, CorruptCheckpointError } from "../../lib/checkpoint/errors.ts";
+import { localStore, MemoryStore } from "../_stores.ts";
 import { fixturePath, manifest } from "./_fixtures.ts";
 
 Deno.test("parseCheckpointState/formatCheckpointState: TF's CheckpointManager file round-trips byte for byte", () => {
@@ -22,7 +22,7 @@ Deno.test("parseCheckpointState/formatCheckpointState: TF's CheckpointManager fi
   assert.equal(formatCheckpointState(parseCheckpointState(tf2)), tf2);
 });
 
-Deno.test("formatCheckpointState escapes like Python text_format (spec §9 verified example)", () => {
+Deno.test("formatCheckpointState escapes like Python text_format (bytes written by TF 2.21)", () => {
   const state = {
     modelCheckpointPath: 'ckpt é "q"\\x\t-1',
     allModelCheckpointPaths: [],
@@ -91,14 +91,14 @@ Deno.test("resolveCheckpointPrefix: absolute paths in the state file and s3 loca
 Deno.test("resolveCheckpointPrefix: nothing there / stale state / empty path → typed errors that say what to do", async () => {
   const store = new MemoryStore();
   await assert.rejects(resolveCheckpointPrefix(store, "/nothing"), (e: unknown) => {
-    assert.ok(e instanceof NotFoundError);
+    assert.ok(e instanceof CheckpointNotFoundError);
     assert.match(e.message, /neither \/nothing\.index nor \/nothing\/checkpoint exists/);
     assert.match(e.message, /Pass a checkpoint prefix/);
     return true;
   });
   await store.put("/d/checkpoint", new TextEncoder().encode('model_checkpoint_path: "gone-1"\n'));
   await assert.rejects(resolveCheckpointPrefix(store, "/d"), (e: unknown) => {
-    assert.ok(e instanceof NotFoundError);
+    assert.ok(e instanceof CheckpointNotFoundError);
     assert.equal(e.location, "/d/gone-1.index");
     return true;
   });

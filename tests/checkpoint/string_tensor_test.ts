@@ -7,14 +7,14 @@ import {
 import { encodeVariantTensor, parseVariantTensor } from "../../lib/checkpoint/variant_tensor.ts";
 import { unmaskCrc } from "../../lib/bytes/crc32c.ts";
 import { readBundleIndex } from "../../lib/checkpoint/bundle_index.ts";
-import { readTensor } from "../../lib/checkpoint/tensor_reader.ts";
-import { CorruptCheckpointError } from "../../lib/errors.ts";
+import { readTensor } from "../../lib/checkpoint/slice_reader.ts";
+import { CorruptCheckpointError } from "../../lib/checkpoint/errors.ts";
 import { fixturePath, manifest, toHexString } from "./_fixtures.ts";
-import { localStore } from "./_local_store.ts";
+import { localStore } from "../_stores.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-Deno.test("encodeStringTensor: TF's example payloads (spec §5.3)", () => {
+Deno.test("encodeStringTensor: TF's example payloads (bytes written by TF 2.21)", () => {
   assert.equal(toHexString(encodeStringTensor([enc("")]).bytes), "00a67b113a");
   assert.equal(
     toHexString(encodeStringTensor([enc("a"), enc("bc"), enc("")]).bytes),

@@ -5,14 +5,14 @@ import {
   shortSuccessor,
   TableWriter,
 } from "../../lib/checkpoint/table_writer.ts";
-import { CorruptCheckpointError } from "../../lib/errors.ts";
+import { CorruptCheckpointError } from "../../lib/checkpoint/errors.ts";
 import { fixturePath, fromHex, manifest, TF_FIXTURES, toHexString } from "./_fixtures.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** The 121-byte index of spec §8 (float32 v = [1, 2], written by TF 2.21), from its xxd dump. */
-Deno.test("TableWriter reproduces the spec's 121-byte v.index exactly (spec §8)", () => {
+/** The 121-byte index  (float32 v = [1, 2], written by TF 2.21), from its xxd dump. */
+Deno.test("TableWriter reproduces TF's 121-byte v.index exactly (bytes written by TF 2.21)", () => {
   const idx = fromHex(
     ("0000 0608 011a 0208 0100 010f 7608 0112 0412 0208 0228 0835 593c e535 0000 0000" +
       "0100 0000 0030 5593 5800 0000 0001 0000 0000 c0f2 a1b0 0001 0277 0024 0000 0000" +
@@ -26,7 +26,7 @@ Deno.test("TableWriter reproduces the spec's 121-byte v.index exactly (spec §8)
   assert.equal(toHexString(w.finish()), toHexString(idx));
 });
 
-Deno.test("separator helpers: the spec's verified examples (spec §3.5)", () => {
+Deno.test("separator helpers: TF's verified examples (bytes written by TF 2.21)", () => {
   assert.equal(dec(shortSuccessor(enc("v"))), "w");
   assert.equal(dec(shortSuccessor(enc("v/.ATTRIBUTES/VARIABLE_VALUE"))), "w");
   assert.equal(dec(shortSuccessor(enc("layer_11999/.ATTRIBUTES/VARIABLE_VALUE"))), "m");

@@ -5,11 +5,12 @@
  * @module
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { createHandler, type Handler } from "../../main.ts";
+import { createHandler, type Handler } from "../../lib/function/mod.ts";
 import { type FunctionConfig, loadConfig } from "../../lib/function/config.ts";
 import type { WarmStartRunner } from "../../lib/function/job_runner.ts";
 import type { Logger } from "../../lib/function/log.ts";
-import { RoutingStore } from "../../lib/storage/router.ts";
+import { routingStore } from "../../lib/storage/router.ts";
+import type { Store } from "../../lib/storage/store.ts";
 import { s3ConfigFromEnv } from "../../lib/storage/s3_config.ts";
 import { S3Store } from "../../lib/storage/s3_store.ts";
 import type { TestServer } from "../storage/_servers.ts";
@@ -18,7 +19,7 @@ import { TOKEN } from "./_setup.ts";
 /** A handler over a real S3 server. */
 export interface S3Setup {
   client: S3Client;
-  store: RoutingStore;
+  store: Store;
   config: FunctionConfig;
   handler: Handler;
   /** Puts an object; returns its ETag (unquoted, as events carry it). */
@@ -33,7 +34,7 @@ export function s3Setup(
   env: Record<string, string> = {},
 ): S3Setup {
   const client = new S3Client(s3ConfigFromEnv(server.env));
-  const store = new RoutingStore({ s3: new S3Store({ env: server.env }) });
+  const store = routingStore({ s3: new S3Store({ env: server.env }) });
   const config = loadConfig({ env: (name) => ({ WARM_START_TOKEN: TOKEN, ...env })[name] });
   const log: Logger = () => {};
   const handler = createHandler({ config, store, run, log });

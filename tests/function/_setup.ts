@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHandler, type Handler } from "../../main.ts";
+import { createHandler, type Handler } from "../../lib/function/mod.ts";
 import { type FunctionConfig, loadConfig } from "../../lib/function/config.ts";
 import type { Logger } from "../../lib/function/log.ts";
 import { FileStore } from "../../lib/storage/file_store.ts";

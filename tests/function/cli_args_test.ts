@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
-import { SettingsError } from "../../lib/errors.ts";
+import { UsageError } from "../../lib/function/errors.ts";
 import { parseCommand } from "../../lib/function/cli_args.ts";
 
 Deno.test("parseCommand() reads serve and warm-start", () => {
@@ -14,8 +14,8 @@ Deno.test("parseCommand() reads serve and warm-start", () => {
   assertEquals(parseCommand(["--help"]), { command: "help" });
 });
 
-Deno.test("parseCommand() rejects unknown input with a SettingsError", () => {
+Deno.test("parseCommand() rejects unknown input with a UsageError", () => {
   for (const args of [["warm-start"], ["frobnicate"], ["serve", "--bogus"], ["serve", "extra"]]) {
-    assertThrows(() => parseCommand(args), SettingsError, args.join(" "));
+    assertThrows(() => parseCommand(args), UsageError, args.join(" "));
   }
 });

@@ -100,7 +100,7 @@ Deno.test("warm-start CLI: the sample job prints its report and TensorFlow resto
     assert(lastLog(r.stderr).msg === "job finished", "progress and logs go to stderr");
     const py = await new Deno.Command(new URL("../../.venv/bin/python", import.meta.url).pathname, {
       args: [
-        new URL("_tf_checkpoints.py", import.meta.url).pathname,
+        new URL("../oracle/tf_checkpoints.py", import.meta.url).pathname,
         "read",
         `${dir}/merged/model.ckpt-1`,
       ],

@@ -15,7 +15,7 @@ import { startWebhookGateway } from "./_versitygw_webhook.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PYTHON = `${ROOT}.venv/bin/python`;
-const TF_SCRIPT = `${ROOT}tests/function/_tf_checkpoints.py`;
+const TF_SCRIPT = `${ROOT}tests/oracle/tf_checkpoints.py`;
 const BUCKET = "models";
 const OUTSIDE = "elsewhere";
 

@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
-import { StorageError } from "../../lib/errors.ts";
+import { StorageError } from "../../lib/storage/errors.ts";
 import { markerLocation } from "../../lib/function/marker.ts";
 import { startVersitygw } from "../storage/_servers.ts";
 import { fakeEngine } from "./_fake_engine.ts";

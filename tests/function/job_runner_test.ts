@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
-import { PreconditionFailedError } from "../../lib/errors.ts";
+import { PreconditionFailedError } from "../../lib/storage/errors.ts";
 import { jobIdOf } from "../../lib/function/job_id.ts";
 import { createJobRunner } from "../../lib/function/job_runner.ts";
 import { silentLogger } from "../../lib/function/log.ts";

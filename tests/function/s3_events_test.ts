@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
-import { SettingsError } from "../../lib/errors.ts";
+import { SettingsError } from "../../lib/warmstart/errors.ts";
 import { decodeEventKey, normalizeEtag, parseNotification } from "../../lib/function/s3_events.ts";
 
 Deno.test("decodeEventKey() undoes AWS's form encoding", () => {

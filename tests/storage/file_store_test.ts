@@ -1,11 +1,11 @@
 /** FileStore against the real local filesystem (temp dirs). */
 import assert from "node:assert/strict";
 import {
-  NotFoundError,
   ObjectChangedError,
+  ObjectNotFoundError,
   PreconditionFailedError,
   StorageError,
-} from "../../lib/errors.ts";
+} from "../../lib/storage/errors.ts";
 import { withEtagPinning } from "../../lib/storage/etag_pinning.ts";
 import { FileStore } from "../../lib/storage/file_store.ts";
 import type { WritePiece } from "../../lib/storage/store.ts";
@@ -46,9 +46,10 @@ Deno.test("FileStore: put creates parent dirs, read/stat/readRange/delete", () =
     await fs.delete(loc);
     await fs.delete(loc);
     assert.equal(await fs.stat(loc), undefined);
-    assert.ok((await rejection(() => fs.read(loc))) instanceof NotFoundError);
+    assert.ok((await rejection(() => fs.read(loc))) instanceof ObjectNotFoundError);
     assert.ok(
-      (await rejection(() => fs.readRange(loc, { offset: 0, length: 1 }))) instanceof NotFoundError,
+      (await rejection(() => fs.readRange(loc, { offset: 0, length: 1 }))) instanceof
+        ObjectNotFoundError,
     );
   }));
 
@@ -111,7 +112,7 @@ Deno.test("FileStore: a failed write leaves no temp file and keeps the old objec
     const missing = await rejection(() =>
       fs.write(loc, iter<WritePiece>([{ copyFrom: `${dir}/nope`, offset: 0, length: 5 }]))
     );
-    assert.ok(missing instanceof NotFoundError);
+    assert.ok(missing instanceof ObjectNotFoundError);
     const past = await rejection(() =>
       fs.write(loc, iter<WritePiece>([{ copyFrom: loc, offset: 90, length: 50 }]))
     );

@@ -1,7 +1,7 @@
 /** RoutingStore over a real versitygw and the local filesystem; versitygw event webhook passthrough. */
 import assert from "node:assert/strict";
 import { FileStore } from "../../lib/storage/file_store.ts";
-import { RoutingStore } from "../../lib/storage/router.ts";
+import { routingStore } from "../../lib/storage/router.ts";
 import { S3Store } from "../../lib/storage/s3_store.ts";
 import type { WritePiece } from "../../lib/storage/store.ts";
 import { startVersitygw } from "./_servers.ts";
@@ -14,7 +14,7 @@ Deno.test({
 }, async () => {
   const srv = await startVersitygw({ buckets: ["routed"] });
   const dir = await Deno.makeTempDir({ prefix: "router-test-" });
-  const router = new RoutingStore({ s3Options: { env: srv.env, partSize: 5 * MiB } });
+  const router = routingStore({ s3Options: { env: srv.env, partSize: 5 * MiB } });
   try {
     assert.ok(router.storeFor(`${dir}/x`) instanceof FileStore);
     assert.ok(router.storeFor(`file://${dir}/x`) instanceof FileStore);

@@ -6,13 +6,13 @@
 import assert from "node:assert/strict";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import {
-  NotFoundError,
   ObjectChangedError,
+  ObjectNotFoundError,
   PreconditionFailedError,
   StorageError,
-} from "../../lib/errors.ts";
+} from "../../lib/storage/errors.ts";
 import { withEtagPinning } from "../../lib/storage/etag_pinning.ts";
-import { RangeReader } from "../../lib/storage/range_reader.ts";
+import { withRangeReads } from "../../lib/storage/range_reads.ts";
 import { withRetries } from "../../lib/storage/retry.ts";
 import { S3Store, type S3StoreOptions } from "../../lib/storage/s3_store.ts";
 import type { WritePiece } from "../../lib/storage/store.ts";
@@ -70,12 +70,13 @@ for (const [kind, start] of Object.entries(SERVERS)) {
           await s3.delete(`s3://${BUCKET}/basic/a.bin`); // missing: not an error
           assert.equal(await s3.stat(`s3://${BUCKET}/basic/a.bin`), undefined);
           assert.ok(
-            (await rejection(() => s3.read(`s3://${BUCKET}/basic/a.bin`))) instanceof NotFoundError,
+            (await rejection(() => s3.read(`s3://${BUCKET}/basic/a.bin`))) instanceof
+              ObjectNotFoundError,
           );
           assert.ok(
             (await rejection(() =>
               s3.readRange(`s3://${BUCKET}/basic/a.bin`, { offset: 0, length: 1 })
-            )) instanceof NotFoundError,
+            )) instanceof ObjectNotFoundError,
           );
         });
 
@@ -408,7 +409,7 @@ for (const [kind, start] of Object.entries(SERVERS)) {
           const e = kind === "moto"
             ? await rejection(() => bad.read("s3://no-such-bucket-here/x"))
             : await rejection(() => bad.read(SRC));
-          if (kind === "moto") assert.ok(e instanceof NotFoundError, e.message);
+          if (kind === "moto") assert.ok(e instanceof ObjectNotFoundError, e.message);
           else assert.ok(e instanceof StorageError && e.status === 403 && !e.retryable, e.message);
           const text = `${e.message} ${e.stack} ${JSON.stringify(e)} ${String(e.cause ?? "")}`;
           assert.ok(!text.includes(secret) && !text.includes(srv.env.AWS_ACCESS_KEY_ID), text);
@@ -452,8 +453,8 @@ for (const [kind, start] of Object.entries(SERVERS)) {
           assert.equal(await s3.stat(`s3://${BUCKET}/crc/wrong`), undefined);
         });
 
-        await t.step("RangeReader coalesces nearby ranges and splits long ones", async () => {
-          const reader = new RangeReader(withRetries(s3, FAST), {
+        await t.step("withRangeReads coalesces nearby ranges and splits long ones", async () => {
+          const reader = withRangeReads(withRetries(s3, FAST), {
             maxGap: 4096,
             maxRequest: MiB,
             concurrency: 3,
@@ -470,7 +471,7 @@ for (const [kind, start] of Object.entries(SERVERS)) {
           ranges.forEach((r, i) =>
             assertBytes(got[i], src.subarray(r.offset, r.offset + r.length), `range ${i}`)
           );
-          assert.equal(reader.requests, 1 + 1 + 4);
+          assert.equal(reader.counts.reads, 1 + 1 + 4);
         });
       } finally {
         for (const s of stores) s.client.destroy();

@@ -1,10 +1,10 @@
 /**
- * Test harness for warm-start scenarios made by TensorFlow (tests/fixtures/warmstart/): runs our
+ * Test harness for warm-start scenarios made by TensorFlow (tests/oracle/): runs our
  * engine on a scenario and compares with TF's own result, or with TF's error.
  */
 import * as posix from "node:path/posix";
 import { readBundleIndex } from "../../lib/checkpoint/bundle_index.ts";
-import { readTensorBytes } from "../../lib/checkpoint/tensor_reader.ts";
+import { readTensorBytes } from "../../lib/checkpoint/entry_reader.ts";
 import { FileStore } from "../../lib/storage/file_store.ts";
 import type { Store } from "../../lib/storage/store.ts";
 import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";

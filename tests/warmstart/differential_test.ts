@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SettingsError } from "../../lib/errors.ts";
+import { SettingsError } from "../../lib/warmstart/errors.ts";
 import { compareWithExpected, isEmptyTree, listScenarios, runScenario } from "./_scenarios.ts";
 import { runPython } from "./_python.ts";
 import * as posix from "node:path/posix";
@@ -12,7 +12,7 @@ const SEEDS = Deno.env.get("WARM_START_SEEDS") ?? "0-199";
 
 Deno.test(`differential: seeds ${SEEDS} match TensorFlow bit for bit`, async () => {
   const root = await Deno.makeTempDir({ prefix: "ws-random-" });
-  await runPython("tests/fixtures/warmstart/make_random_scenarios.py", "", [
+  await runPython("tests/oracle/make_random_scenarios.py", "", [
     "--seeds",
     SEEDS,
     "--out",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compilePythonRegex } from "../../lib/warmstart/python_regex.ts";
-import { SettingsError } from "../../lib/errors.ts";
+import { SettingsError } from "../../lib/warmstart/errors.ts";
 
 // Python's own `re` is the oracle: every (pattern, name) pair is matched by python3 at test time.
 const PATTERNS = [

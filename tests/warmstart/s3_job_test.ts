@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as posix from "node:path/posix";
-import { StorageError } from "../../lib/errors.ts";
-import { RoutingStore } from "../../lib/storage/router.ts";
+import { StorageError } from "../../lib/storage/errors.ts";
+import { routingStore } from "../../lib/storage/router.ts";
 import { S3Store } from "../../lib/storage/s3_store.ts";
 import type { Store } from "../../lib/storage/store.ts";
 import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
@@ -34,7 +34,7 @@ Deno.test("warm-start bucket to bucket on versitygw matches TensorFlow", async (
   const server = await startVersitygw({ buckets: ["wsbucket"] });
   try {
     const s3 = new S3Store({ env: server.env });
-    const store = new RoutingStore({ s3 });
+    const store = routingStore({ s3 });
     const names = [
       "real_embedding_shuffled_grown_vocab",
       "real_output_layer_class_vocab",
@@ -75,7 +75,7 @@ Deno.test("a multipart job on S3 equals the same job on local files; a fault pub
     const s3 = new S3Store({ env: server.env });
     await writeSynthetic(s3, "s3://big/job", options);
     await writeSynthetic(new FileStore(), local, options);
-    const store = new RoutingStore({ s3 });
+    const store = routingStore({ s3 });
     const json = JSON.parse(new TextDecoder().decode(await s3.read("s3://big/job/spec.json")));
     const spec = parseJobSpec(json, { baseDir: "s3://big/job" });
     await runWarmStart(spec, { store });
@@ -99,7 +99,7 @@ Deno.test("a multipart job on S3 equals the same job on local files; a fault pub
     );
     const output = "s3://big/failed/model-0";
     await assert.rejects(
-      runWarmStart({ ...spec, output }, { store: new RoutingStore({ s3: faulty }) }),
+      runWarmStart({ ...spec, output }, { store: routingStore({ s3: faulty }) }),
       (e: unknown) => e instanceof StorageError,
     );
     assert.ok(proxy.faults().length > 1, "part uploads were retried");

@@ -16,7 +16,7 @@ Deno.test("TensorFlow reads and restores every merged checkpoint we write", asyn
   }
   assert.ok(pairs.length >= 60, `only ${pairs.length} success scenarios`);
   const results = JSON.parse(
-    await runPython("tests/warmstart/tf_check_many.py", JSON.stringify(pairs)),
+    await runPython("tests/oracle/tf_check_many.py", JSON.stringify(pairs)),
   ) as Record<string, { ok: boolean; mismatches: string[] }>;
   const failures = Object.entries(results).filter(([, r]) => !r.ok).map(([n, r]) =>
     `${n}: ${r.mismatches.join("; ")}`

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SettingsError } from "../../lib/errors.ts";
+import { SettingsError } from "../../lib/warmstart/errors.ts";
 import {
   checkNoDuplicateOldIds,
   generateVocabRemapping,

@@ -1,0 +1,158 @@
+/**
+ * The HTTP app: one route table, bearer-token auth on every route but `/healthz`, errors
+ * answered from the outcome table. A function from Request to Response that tests call directly.
+ *
+ * Routes: `GET /healthz`; `POST /v1/warm-start[?dry_run=true]` (body: job spec; with
+ * `Accept: application/x-ndjson` progress lines then the report); `POST /v1/events[?wait=true]`
+ * (S3 / MinIO / versitygw / R2 event notifications). See README.md.
+ *
+ * @module
+ */
+import type { Store } from "../storage/mod.ts";
+import { isAuthorized } from "./auth.ts";
+import { readJsonBody } from "./body.ts";
+import type { FunctionConfig } from "./config.ts";
+import { UnauthorizedError } from "./errors.ts";
+import { createEventProcessor } from "./events.ts";
+import { specFromBody } from "./http_spec.ts";
+import {
+  createJobRunner,
+  type JobOutcome,
+  type JobRunner,
+  type WarmStartRunner,
+} from "./job_runner.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { NDJSON, ndjsonStream, wantsNdjson } from "./ndjson.ts";
+import { errorBody, outcomeOf } from "./outcome.ts";
+
+/** What {@link createHandler} needs; tests inject every part. */
+export interface HandlerDeps {
+  /** Function configuration (loadConfig). */
+  config: FunctionConfig;
+  /** The base store every location is read and written through (each job wraps it). */
+  store: Store;
+  /** The engine (`runWarmStart`). */
+  run: WarmStartRunner;
+  /** Structured log sink (default: JSON lines on stderr). */
+  log?: Logger;
+  /** Clock in ms (default Date.now). */
+  now?: () => number;
+}
+
+/** The request handler, plus its job runner (tests and shutdown wait on `runner.idle()`). */
+export type Handler = ((req: Request) => Promise<Response>) & { runner: JobRunner };
+
+function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
+  return new Response(JSON.stringify(body, null, 2) + "\n", {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** The error answer of a request: status and body from the outcome table. */
+export function errorResponse(error: unknown): Response {
+  const { status, retryable } = outcomeOf(error);
+  const headers: Record<string, string> = status === 401 ? { "www-authenticate": "Bearer" } : {};
+  if (retryable && status === 503) headers["retry-after"] = "30";
+  return json(errorBody(error), status, headers);
+}
+
+function jobHeaders(outcome: JobOutcome): Record<string, string> {
+  return { "x-warm-start-job": outcome.jobId, "x-warm-start-status": outcome.status };
+}
+
+function flagParam(url: URL, name: string): boolean {
+  const v = url.searchParams.get(name);
+  return v !== null && /^(|1|true|yes)$/i.test(v);
+}
+
+/** One route: its method, whether it needs the token, and its handler. */
+interface Route {
+  method: "GET" | "POST";
+  auth: boolean;
+  handle(req: Request, url: URL): Promise<Response>;
+}
+
+/**
+ * Builds the HTTP handler. Every route but `/healthz` requires the bearer token.
+ *
+ * @param deps configuration, store, engine and logger
+ * @returns the handler (with its job runner)
+ */
+export function createHandler(deps: HandlerDeps): Handler {
+  const { config, store } = deps;
+  const log = deps.log ?? createLogger();
+  const runner = createJobRunner({
+    run: deps.run,
+    store,
+    log,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const events = createEventProcessor({ store, config, runner, log });
+
+  async function warmStart(req: Request, url: URL): Promise<Response> {
+    const spec = specFromBody(await readJsonBody(req, config.maxBodyBytes), config);
+    const dryRun = flagParam(url, "dry_run");
+    const request = { spec, dryRun, trigger: { source: "http" as const }, signal: req.signal };
+    if (!wantsNdjson(req.headers)) {
+      const outcome = await runner.runJob(request);
+      return json(outcome.report, 200, jobHeaders(outcome));
+    }
+    const body = ndjsonStream(
+      (emit) => runner.runJob({ ...request, onProgress: (p) => emit({ type: "progress", ...p }) }),
+      (o) => ({ type: "report", job: o.jobId, status: o.status, report: o.report }),
+      (e) => ({ type: "error", status: outcomeOf(e).status, ...errorBody(e) }),
+    );
+    return new Response(body, { status: 200, headers: { "content-type": NDJSON } });
+  }
+
+  async function notifications(req: Request, url: URL): Promise<Response> {
+    const wait = config.eventsWait || flagParam(url, "wait");
+    const outcome = await events.process(await readJsonBody(req, config.maxBodyBytes), { wait });
+    return json(outcome, !wait ? 202 : outcome.retryable ? 503 : 200);
+  }
+
+  const routes: Record<string, Route> = {
+    "/healthz": {
+      method: "GET",
+      auth: false,
+      handle: () => Promise.resolve(json({ status: "ok", running: runner.running })),
+    },
+    "/v1/warm-start": { method: "POST", auth: true, handle: warmStart },
+    "/v1/events": { method: "POST", auth: true, handle: notifications },
+  };
+
+  async function route(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const r = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    if (r === undefined) {
+      return json({ error: { type: "NotFound", message: "No such route" } }, 404);
+    }
+    if (req.method !== r.method && !(r.method === "GET" && req.method === "HEAD")) {
+      return json({ error: { type: "MethodNotAllowed", message: `Use ${r.method}` } }, 405, {
+        allow: r.method,
+      });
+    }
+    if (r.auth && !isAuthorized(req.headers, config.token)) throw new UnauthorizedError();
+    return await r.handle(req, url);
+  }
+
+  const handler = async (req: Request): Promise<Response> => {
+    const started = deps.now?.() ?? Date.now();
+    let response: Response;
+    try {
+      response = await route(req);
+    } catch (e) {
+      response = errorResponse(e);
+      if (response.status >= 500) log("error", "request failed", { error: e });
+    }
+    log("info", "request", {
+      method: req.method,
+      path: new URL(req.url).pathname,
+      status: response.status,
+      durationMs: (deps.now?.() ?? Date.now()) - started,
+    });
+    return response;
+  };
+  return Object.assign(handler, { runner });
+}

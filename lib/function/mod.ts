@@ -1,0 +1,50 @@
+/**
+ * The function: the HTTP app (API, event notifications), schedules, the CLI commands, the job
+ * runner that makes triggers idempotent, and the one table mapping errors to answers.
+ *
+ * @example Answer a health check without a server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createHandler, loadConfig } from "@warm-start/core/function";
+ * import { FileStore } from "@warm-start/core/storage";
+ * import { runWarmStart } from "@warm-start/core";
+ * const config = loadConfig({ env: () => undefined, local: true });
+ * const handler = createHandler({ config, store: new FileStore(), run: runWarmStart });
+ * const res = await handler(new Request("http://localhost/healthz"));
+ * assert.ok(res.status === 200);
+ * ```
+ *
+ * @module
+ */
+export { createHandler, errorResponse, type Handler, type HandlerDeps } from "./app.ts";
+export { type CliDeps, cliInspect, cliWarmStart } from "./cli.ts";
+export { type Command, parseCommand, USAGE } from "./cli_args.ts";
+export {
+  type ConfigSource,
+  type FunctionConfig,
+  loadConfig,
+  type ScheduleRule,
+  type WatchRule,
+} from "./config.ts";
+export {
+  ConfigError,
+  ForbiddenLocationError,
+  JobConflictError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UsageError,
+} from "./errors.ts";
+export {
+  createJobRunner,
+  type JobOutcome,
+  type JobRequest,
+  type JobRunner,
+  type JobRunnerDeps,
+  type JobStatus,
+  type WarmStartRunner,
+} from "./job_runner.ts";
+export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
+export { type ErrorBody, errorBody, type Outcome, outcomeOf } from "./outcome.ts";
+export { type CronFn, registerSchedules } from "./schedules.ts";
+export { serve, type ServeDeps } from "./server.ts";
+export type { TriggerInfo } from "./trigger.ts";

@@ -1,0 +1,124 @@
+/**
+ * The one table that turns an error of any layer into what each trigger answers: the HTTP
+ * status, the CLI exit code, the status of an event record, and whether a retry may help. The
+ * CLI, the HTTP API and the event processor all read it; nothing else maps errors.
+ *
+ * @module
+ */
+import {
+  CheckpointError,
+  CheckpointNotFoundError,
+  TensorNotFoundError,
+} from "../checkpoint/mod.ts";
+import {
+  ObjectChangedError,
+  ObjectNotFoundError,
+  PreconditionFailedError,
+  StorageError,
+} from "../storage/mod.ts";
+import { SettingsError, SpecError } from "../warmstart/mod.ts";
+import {
+  ConfigError,
+  ForbiddenLocationError,
+  JobConflictError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UsageError,
+} from "./errors.ts";
+
+/** What a trigger answers for an error. */
+export interface Outcome {
+  /** HTTP status. */
+  status: number;
+  /** CLI exit code: 2 invalid input (nothing written), 1 any other failure. */
+  exitCode: number;
+  /** Status of the event record that started the job. */
+  eventStatus: "refused" | "failed" | "superseded";
+  /** Whether delivering the request or event again later may succeed. */
+  retryable: boolean;
+}
+
+// deno-lint-ignore no-explicit-any
+type ErrorClass = abstract new (...args: any[]) => Error;
+
+const refused = (status: number, exitCode = 2): Outcome => ({
+  status,
+  exitCode,
+  eventStatus: "refused",
+  retryable: false,
+});
+const failed = (status: number, retryable: boolean): Outcome => ({
+  status,
+  exitCode: 1,
+  eventStatus: "failed",
+  retryable,
+});
+
+/** First matching class wins: subclasses before their bases. */
+const TABLE: ReadonlyArray<readonly [ErrorClass, (e: never) => Outcome]> = [
+  [UnauthorizedError, () => refused(401)],
+  [ForbiddenLocationError, () => refused(403)],
+  [PayloadTooLargeError, () => refused(413)],
+  [UsageError, () => refused(400)],
+  [ConfigError, () => ({ ...failed(500, false), exitCode: 2 })],
+  [SpecError, () => refused(400)],
+  [SettingsError, () => refused(422)],
+  [JobConflictError, () => refused(409, 1)],
+  [PreconditionFailedError, () => refused(409, 1)],
+  // A missing object may still be on its way (an upload in progress): a later delivery may work.
+  [ObjectNotFoundError, () => failed(404, true)],
+  [ObjectChangedError, () => failed(503, true)],
+  [StorageError, (e: StorageError) => failed(e.retryable ? 503 : 502, e.retryable)],
+  [CheckpointNotFoundError, () => failed(404, true)],
+  [TensorNotFoundError, () => failed(422, false)],
+  [CheckpointError, () => failed(422, false)],
+];
+
+/** An aborted run (a newer event for the same object superseded it). */
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
+}
+
+/**
+ * What every trigger answers for `error`.
+ *
+ * @param error anything thrown by a job or a request
+ * @returns status, exit code, event status and retryability
+ */
+export function outcomeOf(error: unknown): Outcome {
+  if (isAbort(error)) return { ...failed(500, false), eventStatus: "superseded" };
+  for (const [cls, outcome] of TABLE) {
+    if (error instanceof cls) return outcome(error as never);
+  }
+  return failed(500, false);
+}
+
+/** The JSON error body, `{error: {type, code, message, field?, retryable?, location?, ...}}`. */
+export type ErrorBody = {
+  /** The error's fields. */
+  error: Record<string, unknown>;
+};
+
+/**
+ * The JSON error body every trigger returns or logs for `error`.
+ *
+ * @param error anything thrown
+ * @returns `{error: {type, code, message, ...}}`
+ */
+export function errorBody(error: unknown): ErrorBody {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const body: Record<string, unknown> = { type: e.name, message: e.message };
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string") body.code = code;
+  if (e instanceof SettingsError) Object.assign(body, { field: e.field, kind: e.kind });
+  if (e instanceof ForbiddenLocationError || e instanceof UsageError) body.field = e.field;
+  if (e instanceof ForbiddenLocationError) body.location = e.location;
+  if (e instanceof StorageError) {
+    Object.assign(body, { retryable: e.retryable, location: e.location });
+    if (e.requestId !== undefined) body.requestId = e.requestId;
+  }
+  if (e instanceof CheckpointError) {
+    Object.assign(body, { location: e.location, key: e.key, offset: e.offset });
+  }
+  return { error: body };
+}

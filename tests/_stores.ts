@@ -1,0 +1,129 @@
+/**
+ * The test stores, in one place: the project's FileStore for local fixtures, an in-memory base
+ * Store, and a recording policy (built with wrapStore like every store policy) that lists each
+ * call, to check request patterns.
+ *
+ * @module
+ */
+import {
+  type ByteRange,
+  FileStore,
+  ObjectNotFoundError,
+  type ObjectStat,
+  type Store,
+  wrapStore,
+  type WritePiece,
+  type WriteResult,
+} from "../lib/storage/mod.ts";
+
+/** The store for local paths. */
+export function localStore(): Store {
+  return new FileStore();
+}
+
+/** A Store holding objects in a Map (no copy pieces across stores). */
+export class MemoryStore implements Store {
+  readonly objects = new Map<string, Uint8Array>();
+
+  stat(location: string): Promise<ObjectStat | undefined> {
+    const o = this.objects.get(location);
+    return Promise.resolve(o ? { size: o.length, etag: `${o.length}` } : undefined);
+  }
+  read(location: string): Promise<Uint8Array> {
+    const o = this.objects.get(location);
+    if (!o) return Promise.reject(new ObjectNotFoundError(`${location} not found`, { location }));
+    return Promise.resolve(o.slice());
+  }
+  readRange(location: string, range: ByteRange): Promise<Uint8Array> {
+    const o = this.objects.get(location);
+    if (!o) return Promise.reject(new ObjectNotFoundError(`${location} not found`, { location }));
+    if (range.offset + range.length > o.length) {
+      return Promise.reject(new RangeError(`range past the end of ${location}`));
+    }
+    return Promise.resolve(o.slice(range.offset, range.offset + range.length));
+  }
+  list(prefix: string): Promise<string[]> {
+    return Promise.resolve([...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort());
+  }
+  put(location: string, data: Uint8Array): Promise<WriteResult> {
+    this.objects.set(location, data.slice());
+    return Promise.resolve({ size: data.length, etag: `${data.length}` });
+  }
+  async write(location: string, pieces: AsyncIterable<WritePiece>): Promise<WriteResult> {
+    const parts: Uint8Array[] = [];
+    for await (const p of pieces) {
+      if (p instanceof Uint8Array) parts.push(p);
+      else parts.push(await this.readRange(p.copyFrom, p));
+    }
+    const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+    let pos = 0;
+    for (const p of parts) {
+      out.set(p, pos);
+      pos += p.length;
+    }
+    return this.put(location, out);
+  }
+  delete(location: string): Promise<void> {
+    this.objects.delete(location);
+    return Promise.resolve();
+  }
+}
+
+/** One recorded request. */
+export interface Request {
+  op: string;
+  location: string;
+  range?: ByteRange;
+}
+
+/** A store that records every call it forwards to `inner`. */
+export type RecordingStore = Store & { readonly requests: Request[] };
+
+/**
+ * Wraps `inner` and records every call.
+ *
+ * @param inner the store to forward to
+ * @param hook runs before each call (e.g. to replace a file after its first read)
+ * @returns the recording store
+ */
+export function recordingStore(
+  inner: Store,
+  hook: (request: Request) => void | Promise<void> = () => {},
+): RecordingStore {
+  const requests: Request[] = [];
+  const note = async (request: Request) => {
+    requests.push(request);
+    await hook(request);
+  };
+  return wrapStore(inner, {
+    requests,
+    async stat(location, options) {
+      await note({ op: "stat", location });
+      return inner.stat(location, options);
+    },
+    async read(location, options) {
+      await note({ op: "read", location });
+      return inner.read(location, options);
+    },
+    async readRange(location, range, options) {
+      await note({ op: "readRange", location, range: { ...range } });
+      return inner.readRange(location, range, options);
+    },
+    async list(prefix) {
+      await note({ op: "list", location: prefix });
+      return inner.list(prefix);
+    },
+    async put(location, data, options) {
+      await note({ op: "put", location });
+      return inner.put(location, data, options);
+    },
+    async write(location, pieces, options) {
+      await note({ op: "write", location });
+      return inner.write(location, pieces, options);
+    },
+    async delete(location) {
+      await note({ op: "delete", location });
+      return inner.delete(location);
+    },
+  });
+}
