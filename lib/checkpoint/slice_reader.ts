@@ -477,8 +477,6 @@ export async function readRows(
   const rowBytes = shape.slice(1).reduce((p, d) => p * d, 1) * tensor.elementSize;
   const out = new Uint8Array(rows.length * rowBytes);
   if (rows.length === 0 || rowBytes === 0) return out;
-  // Each distinct row is read once, into the first position asking for it.
-  const first = new Map<number, number>();
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     if (!Number.isSafeInteger(r) || r < 0 || r >= shape[0]) {
@@ -486,35 +484,61 @@ export async function readRows(
         `Row ${r} is outside ${displayKey(tensor.entry.key)} with ${shape[0]} rows`,
       );
     }
-    if (!first.has(r)) first.set(r, i);
   }
-  const wanted = [...first.keys()].sort((a, b) => a - b);
-  const byLocation = new Map<string, Array<{ c: Contribution; row: number; range: ByteRange }>>();
-  for (const c of contributions(tensor, rowBox(shape, 0, shape[0]))) {
-    const location = dataLocation(index.prefix, c.piece.entry.shardId, index.header.numShards);
-    const list = byLocation.get(location) ?? [];
-    for (const row of wanted) {
-      if (row < c.rowStart || row >= c.rowEnd) continue;
-      const offset = c.piece.entry.offset + (row - c.piece.box.start[0]) * c.pieceRowBytes;
-      list.push({ c, row, range: { offset, length: c.pieceRowBytes } });
-    }
-    if (list.length > 0) {
+  // Runs of consecutive wanted rows: one range each (the source joins near runs into requests).
+  const sorted = Float64Array.from(rows).sort();
+  const runs: Array<[number, number]> = [];
+  for (const r of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && r < last[0] + last[1]) continue; // a repeat
+    if (last && r === last[0] + last[1]) last[1]++;
+    else runs.push([r, 1]);
+  }
+  await Promise.all(
+    contributions(tensor, rowBox(shape, 0, shape[0])).map(async (c) => {
+      // The parts of the runs inside this piece's rows.
+      const mine = runs
+        .map(([r, n]): [number, number] => [Math.max(r, c.rowStart), Math.min(r + n, c.rowEnd)])
+        .filter(([a, b]) => a < b);
+      if (mine.length === 0) return;
       await checkInShard(source, index, c.piece);
-      byLocation.set(location, list);
-    }
-  }
-  await Promise.all([...byLocation].map(async ([location, list]) => {
-    const bytes = await readRangesOf(source, location, list.map((x) => x.range), options);
-    list.forEach(({ c, row }, k) => {
-      const dst = first.get(row)! * rowBytes;
-      for (const [s, d, n] of c.runs) out.set(bytes[k].subarray(s, s + n), dst + d);
-    });
-  }));
-  for (let i = 0; i < rows.length; i++) {
-    const from = first.get(rows[i])!;
-    if (from !== i) out.copyWithin(i * rowBytes, from * rowBytes, (from + 1) * rowBytes);
-  }
+      const location = dataLocation(index.prefix, c.piece.entry.shardId, index.header.numShards);
+      const first = c.piece.box.start[0];
+      const buffers = await readRangesOf(
+        source,
+        location,
+        mine.map(([a, b]) => ({
+          offset: c.piece.entry.offset + (a - first) * c.pieceRowBytes,
+          length: (b - a) * c.pieceRowBytes,
+        })),
+        options,
+      );
+      let k = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i];
+        if (r < c.rowStart || r >= c.rowEnd) continue;
+        if (!(mine[k][0] <= r && r < mine[k][1])) k = runHolding(mine, r);
+        const src = (r - mine[k][0]) * c.pieceRowBytes;
+        const row = buffers[k];
+        for (const [s, d, n] of c.runs) {
+          out.set(row.subarray(src + s, src + s + n), i * rowBytes + d);
+        }
+      }
+    }),
+  );
   return out;
+}
+
+/** Index of the run [start, end) holding row `r` (runs sorted and disjoint). */
+function runHolding(runs: Array<[number, number]>, r: number): number {
+  let lo = 0;
+  let hi = runs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (runs[mid][0] <= r) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**
