@@ -7,11 +7,18 @@
  */
 import {
   type ByteRange,
+  type CompleteOptions,
   FileStore,
   ObjectNotFoundError,
   type ObjectStat,
+  type PartResult,
+  PreconditionFailedError,
+  StorageError,
   type Store,
+  type Upload,
+  type UploadPart,
   wrapStore,
+  type WriteOptions,
   type WritePiece,
   type WriteResult,
 } from "../lib/storage/mod.ts";
@@ -24,6 +31,7 @@ export function localStore(): Store {
 /** A Store holding objects in a Map (no copy pieces across stores). */
 export class MemoryStore implements Store {
   readonly objects = new Map<string, Uint8Array>();
+  readonly uploads = new Map<string, { location: string; parts: Map<number, Uint8Array> }>();
 
   stat(location: string): Promise<ObjectStat | undefined> {
     const o = this.objects.get(location);
@@ -49,7 +57,11 @@ export class MemoryStore implements Store {
     this.objects.set(location, data.slice());
     return Promise.resolve({ size: data.length, etag: `${data.length}` });
   }
-  async write(location: string, pieces: AsyncIterable<WritePiece>): Promise<WriteResult> {
+  async write(
+    location: string,
+    pieces: AsyncIterable<WritePiece>,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
     const parts: Uint8Array[] = [];
     for await (const p of pieces) {
       if (p instanceof Uint8Array) parts.push(p);
@@ -61,7 +73,60 @@ export class MemoryStore implements Store {
       out.set(p, pos);
       pos += p.length;
     }
+    if (options?.defer) {
+      const upload = await this.createUpload(location);
+      const part = await this.uploadPart(upload, { partNumber: 1, offset: 0, body: out });
+      return { size: out.length, etag: "", staged: { upload, parts: [part] } };
+    }
+    if (options?.ifNoneMatch && this.objects.has(location)) throw this.#exists(location);
     return this.put(location, out);
+  }
+  #exists(location: string): PreconditionFailedError {
+    return new PreconditionFailedError(`${location} already exists`, { location });
+  }
+  createUpload(location: string): Promise<Upload> {
+    const uploadId = crypto.randomUUID();
+    this.uploads.set(uploadId, { location, parts: new Map() });
+    return Promise.resolve({ location, uploadId });
+  }
+  async uploadPart(upload: Upload, part: UploadPart): Promise<PartResult> {
+    const u = this.uploads.get(upload.uploadId);
+    if (!u) throw new StorageError(`no upload ${upload.uploadId}`, { retryable: true });
+    const bytes = part.body instanceof Uint8Array
+      ? part.body.slice()
+      : await this.readRange(part.body.copyFrom, part.body);
+    u.parts.set(part.partNumber, bytes);
+    return { partNumber: part.partNumber, offset: part.offset, size: bytes.length, etag: "p" };
+  }
+  completeUpload(upload: Upload, parts: PartResult[], options?: CompleteOptions) {
+    const u = this.uploads.get(upload.uploadId);
+    if (!u) return Promise.reject(new StorageError(`no upload ${upload.uploadId}`));
+    if (options?.ifNoneMatch && this.objects.has(u.location)) {
+      return Promise.reject(this.#exists(u.location));
+    }
+    const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+    const bodies = sorted.map((p) => u.parts.get(p.partNumber)!);
+    const out = new Uint8Array(bodies.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of bodies) {
+      out.set(b, at);
+      at += b.length;
+    }
+    this.uploads.delete(upload.uploadId);
+    return this.put(u.location, out);
+  }
+  abortUpload(upload: Upload): Promise<void> {
+    this.uploads.delete(upload.uploadId);
+    return Promise.resolve();
+  }
+  listUploads(prefix: string): Promise<Upload[]> {
+    return Promise.resolve(
+      [...this.uploads].filter(([, u]) => u.location.startsWith(prefix))
+        .map(([uploadId, u]) => ({ location: u.location, uploadId })),
+    );
+  }
+  copiesServerSide(): boolean {
+    return false;
   }
   delete(location: string): Promise<void> {
     this.objects.delete(location);

@@ -123,6 +123,26 @@ export function withEtagPinning(store: Store): PinnedStore {
       await store.delete(location);
       pins.delete(location);
     },
+    async uploadPart(upload, part, options) {
+      if (part.body instanceof Uint8Array || part.body.length === 0) {
+        return await store.uploadPart(upload, part, options);
+      }
+      const { etag } = await version(part.body.copyFrom, options?.signal);
+      if (part.body.ifMatch !== undefined && part.body.ifMatch !== etag) {
+        throw changed(part.body.copyFrom, etag, part.body.ifMatch);
+      }
+      return await store.uploadPart(
+        upload,
+        { ...part, body: { ...part.body, ifMatch: etag } },
+        options,
+      );
+    },
+    async completeUpload(upload, parts, options) {
+      pins.delete(upload.location);
+      const result = await store.completeUpload(upload, parts, options);
+      pins.delete(upload.location);
+      return result;
+    },
     async write(location, pieces, options) {
       async function* pinnedPieces(): AsyncIterable<WritePiece> {
         for await (const p of pieces) {

@@ -6,6 +6,8 @@
  * - ETag = `${size}-${mtimeMs}-${inode}`; every write makes a new inode, so it changes on replace.
  * - Reads with `ifMatch` check the ETag of the opened file descriptor (fstat), so the bytes read
  *   are exactly that version's.
+ * - Uploads are hidden temp files beside the target (`.<name>.tmp-wsf-<id>`): parts are written
+ *   at their offsets (by any process), completing renames (or links) the file into place.
  *
  * @module
  */
@@ -17,13 +19,18 @@ import {
   StorageError,
 } from "./errors.ts";
 import { parseLocation } from "./location.ts";
+import { checkParts } from "./parts.ts";
 import { checkRange } from "./range_header.ts";
 import type {
   ByteRange,
+  CompleteOptions,
   CopyPiece,
   ObjectStat,
+  PartResult,
   ReadOptions,
   Store,
+  Upload,
+  UploadPart,
   WriteOptions,
   WritePiece,
   WriteResult,
@@ -178,7 +185,8 @@ export class FileStore implements Store {
     } catch (e) {
       throw fsError("mkdir", location, e);
     }
-    const tmp = posix.join(dir, `.${posix.basename(path)}${TEMP_MARK}${crypto.randomUUID()}`);
+    const uploadId = crypto.randomUUID();
+    const tmp = tempPath(path, uploadId);
     let file: Deno.FsFile | undefined;
     try {
       file = await Deno.open(tmp, { write: true, createNew: true });
@@ -196,22 +204,16 @@ export class FileStore implements Store {
       const st = statOf(await file.stat());
       file.close();
       file = undefined;
-      if (options?.ifNoneMatch) {
-        try {
-          await Deno.link(tmp, path);
-        } catch (e) {
-          if (e instanceof Deno.errors.AlreadyExists) {
-            throw new PreconditionFailedError(`${location} already exists (create-only write)`, {
-              location,
-              status: 412,
-            });
-          }
-          throw e;
-        }
-        await Deno.remove(tmp);
-      } else {
-        await Deno.rename(tmp, path);
+      if (options?.defer) {
+        // Staged: the temp file is the upload; completeUpload links or renames it into place.
+        const upload = { location, uploadId, initiated: Date.now() };
+        return {
+          size,
+          etag: "",
+          staged: { upload, parts: [{ partNumber: 1, offset: 0, size, etag: st.etag }] },
+        };
       }
+      await publish(tmp, path, location, options?.ifNoneMatch === true);
       return { size, etag: st.etag };
     } catch (e) {
       try {
@@ -255,6 +257,150 @@ export class FileStore implements Store {
       if (e instanceof Deno.errors.NotFound) return;
       throw fsError("delete", location, e);
     }
+  }
+
+  async createUpload(location: string): Promise<Upload> {
+    const path = toPath(location);
+    try {
+      await Deno.mkdir(posix.dirname(path), { recursive: true });
+      const uploadId = crypto.randomUUID();
+      const file = await Deno.open(tempPath(path, uploadId), { write: true, createNew: true });
+      file.close();
+      return { location, uploadId, initiated: Date.now() };
+    } catch (e) {
+      throw fsError("createUpload", location, e);
+    }
+  }
+
+  async uploadPart(
+    upload: Upload,
+    part: UploadPart,
+    options?: { signal?: AbortSignal },
+  ): Promise<PartResult> {
+    checkRange({ offset: part.offset, length: 0 });
+    const tmp = tempPath(toPath(upload.location), upload.uploadId);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(tmp, { write: true });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw uploadGone(upload);
+      throw fsError("uploadPart", upload.location, e);
+    }
+    try {
+      await file.seek(part.offset, Deno.SeekMode.Start);
+      const size = part.body instanceof Uint8Array
+        ? (await writeAll(file, part.body), part.body.length)
+        : await this.#copyInto(file, part.body, options?.signal);
+      return {
+        partNumber: part.partNumber,
+        offset: part.offset,
+        size,
+        etag: `${part.offset}+${size}`,
+      };
+    } catch (e) {
+      throw isFsError(e) ? fsError("uploadPart", upload.location, e) : e;
+    } finally {
+      file.close();
+    }
+  }
+
+  async completeUpload(
+    upload: Upload,
+    parts: PartResult[],
+    options?: CompleteOptions,
+  ): Promise<WriteResult> {
+    const path = toPath(upload.location);
+    const tmp = tempPath(path, upload.uploadId);
+    const size = checkParts(upload, parts);
+    let info: Deno.FileInfo;
+    try {
+      const file = await Deno.open(tmp, { read: true, write: true });
+      try {
+        // A part written twice, longer the first time, must not leave bytes past the end.
+        await file.truncate(size);
+        if (this.#opts.fsync ?? true) await file.syncData();
+        info = await file.stat();
+      } finally {
+        file.close();
+      }
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw uploadGone(upload);
+      throw fsError("completeUpload", upload.location, e);
+    }
+    await publish(tmp, path, upload.location, options?.ifNoneMatch === true);
+    return { size, etag: statOf(info).etag };
+  }
+
+  async abortUpload(upload: Upload): Promise<void> {
+    await Deno.remove(tempPath(toPath(upload.location), upload.uploadId)).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw fsError("abortUpload", upload.location, e);
+    });
+  }
+
+  async listUploads(prefix: string): Promise<Upload[]> {
+    const isUrl = prefix.startsWith("file://");
+    const pathPrefix = toPath(prefix);
+    const dir = pathPrefix.endsWith("/") ? pathPrefix : posix.dirname(pathPrefix);
+    const out: Upload[] = [];
+    try {
+      for await (const e of Deno.readDir(dir === "" ? "." : dir)) {
+        const m = TEMP_NAME.exec(e.name);
+        if (!m || !e.isFile) continue;
+        const path = posix.join(dir, m[1]);
+        if (!path.startsWith(pathPrefix) && !(dir === "." && m[1].startsWith(pathPrefix))) continue;
+        const info = await Deno.stat(posix.join(dir, e.name)).catch(() => undefined);
+        out.push({
+          location: isUrl ? toFileUrl(path) : path,
+          uploadId: m[2],
+          ...(info?.birthtime || info?.mtime
+            ? { initiated: (info.birthtime ?? info.mtime)!.getTime() }
+            : {}),
+        });
+      }
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
+      throw fsError("listUploads", prefix, e);
+    }
+    return out.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
+  }
+
+  copiesServerSide(): boolean {
+    return false;
+  }
+}
+
+/** `.<name>.tmp-wsf-<id>`: a hidden temp file beside its target. */
+const TEMP_NAME = /^\.(.+)\.tmp-wsf-([0-9a-f-]{36})$/;
+
+function tempPath(path: string, id: string): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}${TEMP_MARK}${id}`);
+}
+
+function uploadGone(upload: Upload): StorageError {
+  return new StorageError(
+    `Upload ${upload.uploadId} of ${upload.location} no longer exists (aborted by another run?)`,
+    { location: upload.location, status: 404, retryable: true },
+  );
+}
+
+/** Moves a finished temp file into place: rename, or link when create-only. */
+async function publish(tmp: string, path: string, location: string, createOnly: boolean) {
+  try {
+    if (createOnly) {
+      await Deno.link(tmp, path);
+      await Deno.remove(tmp);
+    } else {
+      await Deno.rename(tmp, path);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) {
+      await Deno.remove(tmp).catch(() => {});
+      throw new PreconditionFailedError(`${location} already exists (create-only write)`, {
+        location,
+        status: 412,
+      });
+    }
+    throw fsError("publish", location, e);
   }
 }
 

@@ -16,10 +16,15 @@
  */
 export type {
   ByteRange,
+  CompleteOptions,
   CopyPiece,
   ObjectStat,
+  PartResult,
   ReadOptions,
   Store,
+  Upload,
+  UploadOptions,
+  UploadPart,
   WriteOptions,
   WritePiece,
   WriteResult,
@@ -43,7 +48,7 @@ export {
 export { FileStore, type FileStoreOptions } from "./file_store.ts";
 export { S3Store, type S3StoreOptions } from "./s3_store.ts";
 export type { S3Env } from "./s3_config.ts";
-export type { MultipartWriterOptions, PartResult } from "./multipart_writer.ts";
+export type { MultipartWriterOptions } from "./multipart_writer.ts";
 export type { PartSizing } from "./part_size.ts";
 export {
   defaultStore,

@@ -12,33 +12,37 @@
  *   `concurrency` parts are in flight.
  * - Nothing is uploaded as multipart unless needed: an object smaller than one part is one PUT.
  * - On any failure every in-flight part is first allowed to settle, then the upload is aborted.
+ * - Staged (`stageMultipart`): the parts are written but the upload is not completed, so the
+ *   object stays invisible until the caller commits it (or aborts it).
+ *
+ * The target is a Store's upload primitives ({@link uploadTarget}), so the same writer serves
+ * S3 multipart uploads and local temp files.
  *
  * @module
  */
 import { StorageError } from "./errors.ts";
 import { MAX_PART_SIZE, MAX_PARTS, PartSizer, type PartSizing } from "./part_size.ts";
 import { checkRange } from "./range_header.ts";
-import type { CopyPiece, WritePiece, WriteResult } from "./store.ts";
+import { retrying, type RetryOptions } from "./retry.ts";
+import type {
+  CopyPiece,
+  PartResult,
+  Store,
+  Upload,
+  UploadPart,
+  WriteOptions,
+  WritePiece,
+  WriteResult,
+} from "./store.ts";
 
-/** A finished part, as CompleteMultipartUpload needs it. */
-export interface PartResult {
-  /** 1-based part number. */
-  partNumber: number;
-  /** ETag the server gave the part. */
-  etag: string;
-  /** Base64 CRC32C of the part, when checksums are on. */
-  checksumCRC32C?: string;
-}
-
-/** The operations of one upload, provided by a concrete store (e.g. S3). */
+/** The operations of one upload (see {@link uploadTarget}). */
 export interface MultipartTarget {
   /** Whole object in one request, used when it fits in one part and nothing was copied. */
   putObject(body: Uint8Array): Promise<WriteResult>;
-  /** Starts the multipart upload. */
+  /** Starts the upload. */
   create(): Promise<void>;
-  uploadPart(partNumber: number, body: Uint8Array): Promise<PartResult>;
-  /** Copies `range` (offset/length of `range.copyFrom`) server-side as part `partNumber`. */
-  uploadPartCopy(partNumber: number, range: CopyPiece): Promise<PartResult>;
+  /** Writes one part: bytes, or a range of another object copied server-side. */
+  uploadPart(part: UploadPart): Promise<PartResult>;
   /** Publishes the object from `parts` (sorted by part number). */
   complete(parts: PartResult[], size: number): Promise<WriteResult>;
   /** Aborts the upload (called only after every part settled). */
@@ -47,6 +51,75 @@ export interface MultipartTarget {
   canCopy(piece: CopyPiece): boolean;
   /** Reads bytes of a copy source, for ranges that are streamed instead of copied. */
   readSource(piece: CopyPiece, offset: number, length: number): Promise<Uint8Array>;
+  /** The upload, once created. */
+  readonly upload: Upload | undefined;
+}
+
+/** How {@link uploadTarget} reaches a store. */
+export interface UploadTargetOptions {
+  /** Retry each request (a store below a retry policy needs none). */
+  retry?: RetryOptions;
+  /** The store that reads copy sources that are streamed (default: `store`). */
+  sourceReader?: (location: string) => Pick<Store, "readRange"> | undefined;
+}
+
+/**
+ * One upload to `location` through `store`'s upload primitives.
+ *
+ * @param store the store holding `location`
+ * @param location the object to write
+ * @param w write options (content type, create-only, abort signal)
+ * @param o retries and the copy-source reader
+ * @returns the target for {@link writeMultipart} / {@link stageMultipart}
+ */
+export function uploadTarget(
+  store: Store,
+  location: string,
+  w: WriteOptions,
+  o: UploadTargetOptions = {},
+): MultipartTarget {
+  let upload: Upload | undefined;
+  const run = <T>(op: string, fn: () => Promise<T>): Promise<T> =>
+    o.retry ? retrying(op, fn, { ...o.retry, ...(w.signal ? { signal: w.signal } : {}) }) : fn();
+  const signal = w.signal ? { signal: w.signal } : {};
+  return {
+    get upload() {
+      return upload;
+    },
+    putObject: (body) => run("PutObject", () => store.put(location, body, w)),
+    async create() {
+      upload = await run("CreateMultipartUpload", () =>
+        store.createUpload(location, {
+          ...(w.contentType ? { contentType: w.contentType } : {}),
+          ...signal,
+        }));
+    },
+    uploadPart: (part) =>
+      run(`UploadPart ${part.partNumber}`, () => store.uploadPart(upload!, part, signal)),
+    complete: (parts) =>
+      run("CompleteMultipartUpload", () =>
+        store.completeUpload(upload!, parts, {
+          ...(w.ifNoneMatch ? { ifNoneMatch: true } : {}),
+          ...signal,
+        })),
+    async abort() {
+      if (upload) await run("AbortMultipartUpload", () => store.abortUpload(upload!));
+    },
+    canCopy: (piece) => store.copiesServerSide(piece.copyFrom, location),
+    readSource(piece, offset, length) {
+      const src = o.sourceReader ? o.sourceReader(piece.copyFrom) : store;
+      if (!src) {
+        throw new StorageError(`No reader for copy source ${piece.copyFrom}`, {
+          location: piece.copyFrom,
+        });
+      }
+      return run("readSource", () =>
+        src.readRange(piece.copyFrom, { offset, length }, {
+          ...(piece.ifMatch ? { ifMatch: piece.ifMatch } : {}),
+          ...signal,
+        }));
+    },
+  };
 }
 
 /** Tuning of {@link writeMultipart}. */
@@ -63,13 +136,48 @@ export interface MultipartWriterOptions extends PartSizing {
   signal?: AbortSignal;
 }
 
-/** Writes `pieces` through `target` (see module docs). */
+/**
+ * Writes `pieces` through `target` and completes the object (see module docs).
+ *
+ * @param target the upload
+ * @param pieces bytes and copy pieces, in object order
+ * @param options part sizing, concurrency, copies, abort signal
+ * @returns the written object
+ */
 export async function writeMultipart(
   target: MultipartTarget,
   pieces: AsyncIterable<WritePiece>,
   options: MultipartWriterOptions = {},
 ): Promise<WriteResult> {
   return await new Writer(target, options).run(pieces);
+}
+
+/** The parts of an upload written but not completed. */
+export interface StagedParts {
+  /** The upload. */
+  upload: Upload;
+  /** Its parts, by number. */
+  parts: PartResult[];
+  /** Bytes in all. */
+  size: number;
+}
+
+/**
+ * Writes `pieces` as the parts of an upload and leaves it open: the object stays invisible until
+ * the caller completes the upload (store.completeUpload) or aborts it. On failure the upload is
+ * aborted.
+ *
+ * @param target the upload
+ * @param pieces bytes and copy pieces, in object order
+ * @param options part sizing, concurrency, copies, abort signal
+ * @returns the upload and its parts
+ */
+export async function stageMultipart(
+  target: MultipartTarget,
+  pieces: AsyncIterable<WritePiece>,
+  options: MultipartWriterOptions = {},
+): Promise<StagedParts> {
+  return await new Writer(target, options, true).stage(pieces);
 }
 
 class Writer {
@@ -87,7 +195,11 @@ class Writer {
   readonly inflight = new Set<Promise<void>>();
   failed: { error: unknown } | undefined;
 
-  constructor(readonly target: MultipartTarget, readonly o: MultipartWriterOptions) {
+  constructor(
+    readonly target: MultipartTarget,
+    readonly o: MultipartWriterOptions,
+    readonly staged = false,
+  ) {
     this.sizer = new PartSizer(o);
     this.concurrency = o.concurrency ?? 4;
     this.minPart = this.sizer.minPartSize;
@@ -95,14 +207,40 @@ class Writer {
     this.maxCopyPart = Math.min(o.maxCopyPartSize ?? MAX_PART_SIZE, MAX_PART_SIZE);
   }
 
+  async stage(pieces: AsyncIterable<WritePiece>): Promise<StagedParts> {
+    try {
+      await this.consume(pieces);
+      if (!this.started || this.filled > 0) await this.flush();
+      await Promise.all(this.inflight);
+      this.check();
+      this.parts.sort((a, b) => a.partNumber - b.partNumber);
+      return { upload: this.target.upload!, parts: this.parts, size: this.size };
+    } catch (error) {
+      throw await this.fail(error);
+    }
+  }
+
+  async consume(pieces: AsyncIterable<WritePiece>): Promise<void> {
+    for await (const piece of pieces) {
+      this.check();
+      if (piece instanceof Uint8Array) await this.addBytes(piece);
+      else await this.addCopy(piece);
+    }
+    this.check();
+  }
+
+  /** Lets in-flight parts settle, aborts the upload, and picks the error to report. */
+  async fail(error: unknown): Promise<unknown> {
+    await Promise.allSettled(this.inflight);
+    if (this.started) await this.target.abort().catch(() => {});
+    // An abort wins over the part errors it caused; otherwise the first part error is the cause.
+    if (this.o.signal?.aborted) return this.o.signal.reason;
+    return this.failed ? this.failed.error : error;
+  }
+
   async run(pieces: AsyncIterable<WritePiece>): Promise<WriteResult> {
     try {
-      for await (const piece of pieces) {
-        this.check();
-        if (piece instanceof Uint8Array) await this.addBytes(piece);
-        else await this.addCopy(piece);
-      }
-      this.check();
+      await this.consume(pieces);
       if (!this.started) {
         const body = this.buf ? this.buf.subarray(0, this.filled) : new Uint8Array(0);
         return await this.target.putObject(body);
@@ -113,11 +251,7 @@ class Writer {
       this.parts.sort((a, b) => a.partNumber - b.partNumber);
       return await this.target.complete(this.parts, this.size);
     } catch (error) {
-      await Promise.allSettled(this.inflight);
-      if (this.started) await this.target.abort().catch(() => {});
-      // An abort wins over the part errors it caused; otherwise the first part error is the cause.
-      if (this.o.signal?.aborted) throw this.o.signal.reason;
-      throw this.failed ? this.failed.error : error;
+      throw await this.fail(error);
     }
   }
 
@@ -153,7 +287,7 @@ class Writer {
   }
 
   async flush(): Promise<void> {
-    const body = this.buf!.subarray(0, this.filled);
+    const body = this.buf ? this.buf.subarray(0, this.filled) : new Uint8Array(0);
     this.buf = undefined;
     this.filled = 0;
     await this.emitBytes(body);
@@ -216,13 +350,17 @@ class Writer {
   }
 
   emitBytes(body: Uint8Array): Promise<void> {
+    const at = this.size;
     this.size += body.length;
-    return this.emit((n) => this.target.uploadPart(n, body));
+    return this.emit((n) => this.target.uploadPart({ partNumber: n, offset: at, body }));
   }
 
   emitCopy(piece: CopyPiece, offset: number, length: number): Promise<void> {
+    const at = this.size;
     this.size += length;
-    return this.emit((n) => this.target.uploadPartCopy(n, { ...piece, offset, length }));
+    return this.emit((n) =>
+      this.target.uploadPart({ partNumber: n, offset: at, body: { ...piece, offset, length } })
+    );
   }
 
   async emit(job: (partNumber: number) => Promise<PartResult>): Promise<void> {

@@ -82,9 +82,10 @@ export async function retrying<T>(
 }
 
 /**
- * Wraps `store` so stat, read, readRange, list, put and delete retry transient faults.
- * `write` is passed through: its pieces can be consumed only once, so multipart stores retry
- * per part instead (S3StoreOptions.retry).
+ * Wraps `store` so every single request retries transient faults: stat, read, readRange, list,
+ * put, delete and the upload primitives (a part is re-sent whole). `write` is passed through: its
+ * pieces can be consumed only once, so multipart stores retry per part instead
+ * (S3StoreOptions.retry).
  *
  * @param store the store to wrap
  * @param opts retry tuning (attempts, delays, which errors)
@@ -103,5 +104,17 @@ export function withRetries(store: Store, opts: RetryOptions = {}): Store {
     put: (location, data, options) =>
       retrying("put", () => store.put(location, data, options), o(options?.signal)),
     delete: (location) => retrying("delete", () => store.delete(location), opts),
+    createUpload: (location, options) =>
+      retrying("createUpload", () => store.createUpload(location, options), o(options?.signal)),
+    uploadPart: (upload, part, options) =>
+      retrying("uploadPart", () => store.uploadPart(upload, part, options), o(options?.signal)),
+    completeUpload: (upload, parts, options) =>
+      retrying(
+        "completeUpload",
+        () => store.completeUpload(upload, parts, options),
+        o(options?.signal),
+      ),
+    abortUpload: (upload) => retrying("abortUpload", () => store.abortUpload(upload), opts),
+    listUploads: (prefix) => retrying("listUploads", () => store.listUploads(prefix), opts),
   });
 }

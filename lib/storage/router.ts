@@ -42,10 +42,16 @@ export function routingStore(options: RoutingStoreOptions = {}): RoutingStore {
     s3 ??= new S3Store({ sourceReader: router, ...options.s3Options });
     return s3;
   }
-  // Every method's first argument is the location (or list prefix) that picks the store.
+  // The location that picks the store: the first argument (a location, list prefix or upload),
+  // or for copiesServerSide the target.
+  const pick = (method: string, args: unknown[]): string => {
+    if (method === "copiesServerSide") return args[1] as string;
+    const first = args[0];
+    return typeof first === "string" ? first : (first as { location: string }).location;
+  };
   for (const method of STORE_METHODS) {
-    (router as unknown as Record<string, unknown>)[method] = (location: string, ...rest: never[]) =>
-      (storeFor(location)[method] as (l: string, ...r: never[]) => unknown)(location, ...rest);
+    (router as unknown as Record<string, unknown>)[method] = (...args: never[]) =>
+      (storeFor(pick(method, args))[method] as (...a: never[]) => unknown)(...args);
   }
   return router;
 }

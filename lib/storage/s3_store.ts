@@ -13,6 +13,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -24,21 +25,26 @@ import { PreconditionFailedError, StorageError } from "./errors.ts";
 import { crc32cBase64 } from "./checksum.ts";
 import { isS3, parseLocation, s3Location } from "./location.ts";
 import {
-  type MultipartTarget,
   type MultipartWriterOptions,
-  type PartResult,
+  stageMultipart,
+  uploadTarget,
   writeMultipart,
 } from "./multipart_writer.ts";
+import { checkParts } from "./parts.ts";
 import { checkRange, formatRangeHeader, parseContentRange } from "./range_header.ts";
-import { retrying, type RetryOptions } from "./retry.ts";
+import type { RetryOptions } from "./retry.ts";
 import { isMissingObject, mapS3Error } from "./s3_errors.ts";
 import { s3ConfigFromEnv, type S3Env, secretsOf } from "./s3_config.ts";
 import type {
   ByteRange,
-  CopyPiece,
+  CompleteOptions,
   ObjectStat,
+  PartResult,
   ReadOptions,
   Store,
+  Upload,
+  UploadOptions,
+  UploadPart,
   WriteOptions,
   WritePiece,
   WriteResult,
@@ -234,18 +240,20 @@ export class S3Store implements Store {
         status: 412,
       });
     }
-    const target = new S3Upload(
-      this,
-      location,
-      options ?? {},
-      this.#o,
-      (e, op, ifMatch) => this.#err(e, op, location, ifMatch),
-    );
-    return await writeMultipart(target, pieces, {
-      ...this.#o,
-      sizeHint: options?.sizeHint,
-      signal: options?.signal,
+    const target = uploadTarget(this, location, options ?? {}, {
+      ...(this.#o.retry ? { retry: this.#o.retry } : { retry: {} }),
+      sourceReader: (l) => (isS3(l) ? this : this.#o.sourceReader),
     });
+    const tuning = { ...this.#o, sizeHint: options?.sizeHint, signal: options?.signal };
+    if (options?.defer) {
+      const staged = await stageMultipart(target, pieces, tuning);
+      return {
+        size: staged.size,
+        etag: "",
+        staged: { upload: staged.upload, parts: staged.parts },
+      };
+    }
+    return await writeMultipart(target, pieces, tuning);
   }
 
   async delete(location: string): Promise<void> {
@@ -257,167 +265,184 @@ export class S3Store implements Store {
       throw this.#err(e, "DeleteObject", location);
     }
   }
-}
+  async createUpload(location: string, options?: UploadOptions): Promise<Upload> {
+    const { bucket, key } = s3(location);
+    try {
+      const r = await this.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          ContentType: options?.contentType,
+          ...(this.#crc ? { ChecksumAlgorithm: "CRC32C" as const } : {}),
+        }),
+        { abortSignal: options?.signal },
+      );
+      if (!r.UploadId) throw new StorageError(`CreateMultipartUpload ${location}: no UploadId`);
+      return { location, uploadId: r.UploadId, initiated: Date.now() };
+    } catch (e) {
+      throw this.#err(e, "CreateMultipartUpload", location);
+    }
+  }
 
-/** One multipart upload of S3Store: the MultipartTarget for writeMultipart. */
-class S3Upload implements MultipartTarget {
-  readonly bucket: string;
-  readonly key: string;
-  uploadId: string | undefined;
+  async uploadPart(
+    upload: Upload,
+    part: UploadPart,
+    options?: { signal?: AbortSignal },
+  ): Promise<PartResult> {
+    const { bucket, key } = s3(upload.location);
+    const { partNumber, offset, body } = part;
+    const where = `${upload.location} part ${partNumber}`;
+    if (body instanceof Uint8Array) {
+      const checksum = this.#crc ? crc32cBase64(body) : undefined;
+      try {
+        const r = await this.client.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: upload.uploadId,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: body.length,
+            ...(checksum ? { ChecksumCRC32C: checksum } : {}),
+          }),
+          { abortSignal: options?.signal },
+        );
+        return {
+          partNumber,
+          offset,
+          size: body.length,
+          etag: r.ETag ?? "",
+          ...(r.ChecksumCRC32C ?? checksum
+            ? { checksumCRC32C: (r.ChecksumCRC32C ?? checksum)! }
+            : {}),
+        };
+      } catch (e) {
+        throw this.#err(e, "UploadPart", where);
+      }
+    }
+    const src = s3(body.copyFrom);
+    try {
+      const r = await this.client.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: upload.uploadId,
+          PartNumber: partNumber,
+          CopySource: `${src.bucket}/${src.key.split("/").map(encodeURIComponent).join("/")}`,
+          CopySourceRange: formatRangeHeader(body),
+          CopySourceIfMatch: body.ifMatch,
+        }),
+        { abortSignal: options?.signal },
+      );
+      const etag = r.CopyPartResult?.ETag;
+      if (!etag) {
+        throw new StorageError(`UploadPartCopy ${where}: no ETag in reply`, {
+          location: upload.location,
+          retryable: true,
+        });
+      }
+      return {
+        partNumber,
+        offset,
+        size: body.length,
+        etag,
+        ...(r.CopyPartResult?.ChecksumCRC32C
+          ? { checksumCRC32C: r.CopyPartResult.ChecksumCRC32C }
+          : {}),
+      };
+    } catch (e) {
+      throw this.#err(e, "UploadPartCopy", where, body.ifMatch !== undefined);
+    }
+  }
 
-  constructor(
-    readonly store: S3Store,
-    readonly location: string,
-    readonly w: WriteOptions,
-    readonly o: S3StoreOptions,
-    readonly err: (e: unknown, op: string, ifMatch?: boolean) => Error,
-  ) {
-    ({ bucket: this.bucket, key: this.key } = s3(location));
+  async completeUpload(
+    upload: Upload,
+    parts: PartResult[],
+    options?: CompleteOptions,
+  ): Promise<WriteResult> {
+    const { bucket, key } = s3(upload.location);
+    const size = checkParts(upload, parts);
+    const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+    try {
+      const r = await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: upload.uploadId,
+          IfNoneMatch: options?.ifNoneMatch ? "*" : undefined,
+          MultipartUpload: {
+            Parts: sorted.map((p) => ({
+              PartNumber: p.partNumber,
+              ETag: p.etag,
+              ...(this.#crc && p.checksumCRC32C ? { ChecksumCRC32C: p.checksumCRC32C } : {}),
+            })),
+          },
+        }),
+        { abortSignal: options?.signal },
+      );
+      return { size, etag: r.ETag ?? "" };
+    } catch (e) {
+      // A retried Complete whose first attempt did succeed finds the upload gone: when the
+      // object is there with the upload's size, the upload is complete.
+      if ((e as { name?: string })?.name === "NoSuchUpload") {
+        const st = await this.stat(upload.location).catch(() => undefined);
+        if (st && st.size === size) return { size, etag: st.etag };
+      }
+      throw this.#err(e, "CompleteMultipartUpload", upload.location);
+    }
+  }
+
+  async abortUpload(upload: Upload): Promise<void> {
+    const { bucket, key } = s3(upload.location);
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.uploadId }),
+      );
+    } catch (e) {
+      if ((e as { name?: string })?.name === "NoSuchUpload" || isMissingObject(e)) return;
+      throw this.#err(e, "AbortMultipartUpload", upload.location);
+    }
+  }
+
+  async listUploads(prefix: string): Promise<Upload[]> {
+    const { bucket, key } = s3(prefix);
+    const out: Upload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    try {
+      for (let page = 0; page < 10_000; page++) {
+        const r = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: bucket,
+            Prefix: key,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+        for (const u of r.Uploads ?? []) {
+          if (u.Key === undefined || u.UploadId === undefined) continue;
+          out.push({
+            location: s3Location(bucket, u.Key),
+            uploadId: u.UploadId,
+            ...(u.Initiated ? { initiated: u.Initiated.getTime() } : {}),
+          });
+        }
+        if (!r.IsTruncated) break;
+        keyMarker = r.NextKeyMarker;
+        uploadIdMarker = r.NextUploadIdMarker;
+      }
+    } catch (e) {
+      throw this.#err(e, "ListMultipartUploads", prefix);
+    }
+    return out;
+  }
+
+  copiesServerSide(source: string, target: string): boolean {
+    return this.#o.serverSideCopy !== false && isS3(source) && isS3(target);
   }
 
   get #crc(): boolean {
-    return this.o.checksum === "CRC32C";
-  }
-
-  #retry<T>(op: string, fn: () => Promise<T>, ifMatch = false): Promise<T> {
-    return retrying(op, async () => {
-      try {
-        return await fn();
-      } catch (e) {
-        throw this.err(e, op, ifMatch);
-      }
-    }, { ...this.o.retry, signal: this.w.signal });
-  }
-
-  putObject(body: Uint8Array): Promise<WriteResult> {
-    return this.#retry("PutObject", () => this.store.put(this.location, body, this.w));
-  }
-
-  async create(): Promise<void> {
-    const r = await this.#retry("CreateMultipartUpload", () =>
-      this.store.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.key,
-          ContentType: this.w.contentType,
-          ...(this.#crc ? { ChecksumAlgorithm: "CRC32C" as const } : {}),
-        }),
-        { abortSignal: this.w.signal },
-      ));
-    this.uploadId = r.UploadId;
-  }
-
-  async uploadPart(partNumber: number, body: Uint8Array): Promise<PartResult> {
-    const checksum = this.#crc ? crc32cBase64(body) : undefined;
-    const r = await this.#retry(`UploadPart ${partNumber}`, () =>
-      this.store.client.send(
-        new UploadPartCommand({
-          Bucket: this.bucket,
-          Key: this.key,
-          UploadId: this.uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-          ...(checksum ? { ChecksumCRC32C: checksum } : {}),
-        }),
-        { abortSignal: this.w.signal },
-      ));
-    return { partNumber, etag: r.ETag ?? "", checksumCRC32C: r.ChecksumCRC32C ?? checksum };
-  }
-
-  async uploadPartCopy(partNumber: number, range: CopyPiece): Promise<PartResult> {
-    const src = s3(range.copyFrom);
-    const r = await this.#retry(`UploadPartCopy ${partNumber}`, () =>
-      this.store.client.send(
-        new UploadPartCopyCommand({
-          Bucket: this.bucket,
-          Key: this.key,
-          UploadId: this.uploadId,
-          PartNumber: partNumber,
-          CopySource: `${src.bucket}/${src.key.split("/").map(encodeURIComponent).join("/")}`,
-          CopySourceRange: formatRangeHeader(range),
-          CopySourceIfMatch: range.ifMatch,
-        }),
-        { abortSignal: this.w.signal },
-      ), range.ifMatch !== undefined);
-    const etag = r.CopyPartResult?.ETag;
-    if (!etag) {
-      throw new StorageError(`UploadPartCopy ${partNumber} of ${this.location}: no ETag in reply`, {
-        location: this.location,
-        retryable: true,
-      });
-    }
-    return { partNumber, etag, checksumCRC32C: r.CopyPartResult?.ChecksumCRC32C };
-  }
-
-  async complete(parts: PartResult[], size: number): Promise<WriteResult> {
-    let attempt = 0;
-    const r = await this.#retry("CompleteMultipartUpload", async () => {
-      attempt++;
-      try {
-        return await this.store.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: this.key,
-            UploadId: this.uploadId,
-            IfNoneMatch: this.w.ifNoneMatch ? "*" : undefined,
-            MultipartUpload: {
-              Parts: parts.map((p) => ({
-                PartNumber: p.partNumber,
-                ETag: p.etag,
-                ...(this.#crc && p.checksumCRC32C ? { ChecksumCRC32C: p.checksumCRC32C } : {}),
-              })),
-            },
-          }),
-          { abortSignal: this.w.signal },
-        );
-      } catch (e) {
-        // A retried Complete whose first attempt did succeed finds the upload gone: the object is there.
-        if (attempt > 1 && (e as { name?: string })?.name === "NoSuchUpload") {
-          const st = await this.store.stat(this.location);
-          if (st && st.size === size) return { ETag: st.etag };
-        }
-        throw e;
-      }
-    });
-    return { size, etag: r.ETag ?? "" };
-  }
-
-  async abort(): Promise<void> {
-    if (!this.uploadId) return;
-    await this.#retry("AbortMultipartUpload", () =>
-      this.store.client.send(
-        new AbortMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.key,
-          UploadId: this.uploadId,
-        }),
-      ));
-  }
-
-  canCopy(piece: CopyPiece): boolean {
-    return isS3(piece.copyFrom);
-  }
-
-  readSource(piece: CopyPiece, offset: number, length: number): Promise<Uint8Array> {
-    const src = isS3(piece.copyFrom) ? this.store : this.o.sourceReader;
-    if (!src) {
-      throw new StorageError(`No reader for copy source ${piece.copyFrom}`, {
-        location: piece.copyFrom,
-      });
-    }
-    return retrying(
-      "readSource",
-      () =>
-        src.readRange(piece.copyFrom, { offset, length }, {
-          ifMatch: piece.ifMatch,
-          signal: this.w.signal,
-        }),
-      {
-        ...this.o.retry,
-        signal: this.w.signal,
-      },
-    );
+    return this.#o.checksum === "CRC32C";
   }
 }
 

@@ -3,6 +3,11 @@
  * `s3://bucket/key` URLs; a store only has to understand the ones it is given (see router.ts).
  * Policies (coalescing, retries, ETag pinning, concurrency) are wrappers around a Store.
  *
+ * Besides whole-object writes, a Store exposes uploads: an object written in numbered parts
+ * (possibly by different processes) that stays invisible until it is completed — an S3
+ * multipart upload, or a hidden temp file beside a local target. Staged writes, crash cleanup
+ * (listUploads) and distributed tasks build on them.
+ *
  * @module
  */
 
@@ -55,14 +60,72 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Expected total size of a streamed write; lets S3 pick a part size that fits 10,000 parts. */
   sizeHint?: number;
+  /**
+   * Staged write (`write` only): everything is written but the object is not completed; the
+   * result's `staged` upload is published later with completeUpload (or discarded with
+   * abortUpload), so several objects can become visible together, after checks.
+   */
+  defer?: boolean;
 }
 
 /** What a finished write produced. */
 export interface WriteResult {
   /** Bytes written. */
   size: number;
-  /** ETag of the new object (S3: as the server returned it, quoted). */
+  /** ETag of the new object (S3: as the server returned it, quoted); "" while staged. */
   etag: string;
+  /** For a deferred write: the open upload and its parts, to complete or abort. */
+  staged?: { upload: Upload; parts: PartResult[] };
+}
+
+/** An upload in progress: invisible at its location until completed. */
+export interface Upload {
+  /** Where the object appears when the upload completes. */
+  location: string;
+  /** The store's id of the upload (S3 UploadId; for files, the temp file's id). */
+  uploadId: string;
+  /** When it was started (ms since the epoch), when the store knows. */
+  initiated?: number;
+}
+
+/** One part of an upload. */
+export interface UploadPart {
+  /** 1-based part number (S3 orders the object by it). */
+  partNumber: number;
+  /** First byte of the part in the finished object (files write there). */
+  offset: number;
+  /** Literal bytes, or a range of another object (copied server-side when the store can). */
+  body: Uint8Array | CopyPiece;
+}
+
+/** A written part, as completing the upload needs it. */
+export interface PartResult {
+  /** 1-based part number. */
+  partNumber: number;
+  /** First byte of the part in the object. */
+  offset: number;
+  /** Bytes in the part. */
+  size: number;
+  /** ETag the server gave the part. */
+  etag: string;
+  /** Base64 CRC32C of the part, when checksums are on. */
+  checksumCRC32C?: string;
+}
+
+/** Options of {@link Store.createUpload}. */
+export interface UploadOptions {
+  /** Content-Type of the new object. */
+  contentType?: string;
+  /** Aborts the request. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Store.completeUpload}. */
+export interface CompleteOptions {
+  /** Create-only: fail with PreconditionFailedError if the object exists. */
+  ifNoneMatch?: boolean;
+  /** Aborts the request. */
+  signal?: AbortSignal;
 }
 
 /** All I/O of the function goes through this. */
@@ -91,4 +154,27 @@ export interface Store {
   ): Promise<WriteResult>;
   /** Delete an object; deleting a missing object is not an error. */
   delete(location: string): Promise<void>;
+  /** Starts an upload that becomes `location` only when completed. */
+  createUpload(location: string, options?: UploadOptions): Promise<Upload>;
+  /** Writes one part of an upload; writing a part again replaces it. */
+  uploadPart(
+    upload: Upload,
+    part: UploadPart,
+    options?: { signal?: AbortSignal },
+  ): Promise<PartResult>;
+  /**
+   * Publishes the upload from `parts` (any order; numbers consecutive from 1, offsets contiguous
+   * from 0). The object appears atomically.
+   */
+  completeUpload(
+    upload: Upload,
+    parts: PartResult[],
+    options?: CompleteOptions,
+  ): Promise<WriteResult>;
+  /** Discards an upload and its parts; aborting a finished or unknown upload is not an error. */
+  abortUpload(upload: Upload): Promise<void>;
+  /** Uploads in progress whose location starts with `prefix`. */
+  listUploads(prefix: string): Promise<Upload[]>;
+  /** True when a CopyPiece from `source` into an upload to `target` never passes through here. */
+  copiesServerSide(source: string, target: string): boolean;
 }

@@ -17,6 +17,12 @@ export const STORE_METHODS = [
   "put",
   "write",
   "delete",
+  "createUpload",
+  "uploadPart",
+  "completeUpload",
+  "abortUpload",
+  "listUploads",
+  "copiesServerSide",
 ] as const satisfies ReadonlyArray<keyof Store>;
 
 /**

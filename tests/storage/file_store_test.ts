@@ -203,3 +203,56 @@ Deno.test("FileStore: list by prefix, recursive, sorted, skips temp files", () =
     assert.deepEqual(await fs.list(`file://${dir}/ckpt/sub`), [`file://${dir}/ckpt/sub/x`]);
     assert.deepEqual(await fs.list(`${dir}/missing/`), []);
   }));
+
+Deno.test("FileStore uploads: hidden temp file, parts at offsets by two writers, listed, completed or aborted", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fs-upload-" });
+  try {
+    const a = new FileStore();
+    const b = new FileStore(); // another process's store writing its parts
+    const target = `${dir}/out/shard.bin`;
+    const src = `${dir}/src.bin`;
+    const srcBytes = randomBytes(4096);
+    await Deno.writeFile(src, srcBytes);
+    const upload = await a.createUpload(target);
+    const p1 = randomBytes(1000);
+    const parts = await Promise.all([
+      b.uploadPart(upload, {
+        partNumber: 2,
+        offset: 1000,
+        body: { copyFrom: src, offset: 5, length: 100 },
+      }),
+      a.uploadPart(upload, { partNumber: 1, offset: 0, body: p1 }),
+    ]);
+    assert.equal(await a.stat(target), undefined, "invisible before complete");
+    assert.deepEqual(await a.list(`${dir}/out/`), [], "list() hides uploads");
+    const listed = await b.listUploads(`${dir}/out/sh`);
+    assert.deepEqual(listed.map((u) => [u.location, u.uploadId]), [[target, upload.uploadId]]);
+    await a.completeUpload(upload, parts, { ifNoneMatch: true });
+    assertBytes(await a.read(target), concat([p1, srcBytes.subarray(5, 105)]));
+    assert.deepEqual(await a.listUploads(`${dir}/out/`), []);
+    // Create-only completion over the existing file fails and leaves no temp file.
+    const again = await a.createUpload(target);
+    const part = await a.uploadPart(again, { partNumber: 1, offset: 0, body: p1.subarray(0, 3) });
+    await assert.rejects(
+      a.completeUpload(again, [part], { ifNoneMatch: true }),
+      PreconditionFailedError,
+    );
+    assert.deepEqual(await a.listUploads(`${dir}/out/`), []);
+    // Abort removes the temp file; a part for a vanished upload is a retryable error.
+    const dropped = await a.createUpload(target);
+    await a.abortUpload(dropped);
+    await a.abortUpload(dropped);
+    assert.deepEqual(await a.listUploads(`${dir}/out/`), []);
+    const gone = await rejection(() =>
+      a.uploadPart(dropped, { partNumber: 1, offset: 0, body: p1 })
+    );
+    assert.ok(gone instanceof StorageError && gone.retryable, String(gone));
+    // A deferred write is staged as an upload too.
+    const w = await a.write(`${dir}/out/staged`, iter([p1]), { defer: true });
+    assert.equal(await a.stat(`${dir}/out/staged`), undefined);
+    await a.completeUpload(w.staged!.upload, w.staged!.parts);
+    assertBytes(await a.read(`${dir}/out/staged`), p1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -4,12 +4,15 @@
  * part sizes. S3 behaviour itself is tested against real servers in s3_conformance_test.ts.
  */
 import assert from "node:assert/strict";
-import {
-  type MultipartTarget,
-  type PartResult,
-  writeMultipart,
-} from "../../lib/storage/multipart_writer.ts";
-import type { CopyPiece, WritePiece, WriteResult } from "../../lib/storage/store.ts";
+import { type MultipartTarget, writeMultipart } from "../../lib/storage/multipart_writer.ts";
+import type {
+  CopyPiece,
+  PartResult,
+  Upload,
+  UploadPart,
+  WritePiece,
+  WriteResult,
+} from "../../lib/storage/store.ts";
 import { assertBytes, concat } from "./_util.ts";
 
 /** Deterministic PRNG (mulberry32). */
@@ -39,27 +42,37 @@ class Recorder implements MultipartTarget {
     this.created++;
     return Promise.resolve();
   }
-  async #part(n: number, bytes: Uint8Array, copied: boolean): Promise<PartResult> {
+  readonly upload: Upload = { location: "out", uploadId: "u" };
+  offsets = new Map<number, number>();
+  async #part(n: number, at: number, bytes: Uint8Array, copied: boolean): Promise<PartResult> {
     this.inflight++;
     this.peak = Math.max(this.peak, this.inflight);
     const copy = bytes.slice(); // what the server would have stored at send time
     await new Promise((r) => setTimeout(r, Math.floor(this.random() * 3)));
     this.inflight--;
     this.parts.push({ n, bytes: copy, copied });
-    return { partNumber: n, etag: `e${n}` };
+    this.offsets.set(n, at);
+    return { partNumber: n, offset: at, size: bytes.length, etag: `e${n}` };
   }
-  uploadPart(n: number, body: Uint8Array): Promise<PartResult> {
-    return this.#part(n, body, false);
-  }
-  uploadPartCopy(n: number, r: CopyPiece): Promise<PartResult> {
+  uploadPart({ partNumber: n, offset, body }: UploadPart): Promise<PartResult> {
+    if (body instanceof Uint8Array) return this.#part(n, offset, body, false);
+    const r: CopyPiece = body;
     return this.#part(
       n,
+      offset,
       this.sources.get(r.copyFrom)!.subarray(r.offset, r.offset + r.length),
       true,
     );
   }
   complete(parts: PartResult[], size: number): Promise<WriteResult> {
     assert.deepEqual(parts.map((p) => p.partNumber), parts.map((_, i) => i + 1));
+    // Every part starts where the previous one ended.
+    let at = 0;
+    for (const p of parts) {
+      assert.equal(p.offset, at, `part ${p.partNumber} offset`);
+      at += p.size;
+    }
+    assert.equal(at, size);
     return Promise.resolve({ size, etag: "multi" });
   }
   abort(): Promise<void> {

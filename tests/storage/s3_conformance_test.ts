@@ -80,6 +80,96 @@ for (const [kind, start] of Object.entries(SERVERS)) {
           );
         });
 
+        await t.step(
+          "uploads: parts from two clients, out of order, invisible until complete",
+          async () => {
+            const loc = `s3://${BUCKET}/up/shard`;
+            const a = store();
+            const b = store(); // a second client: another worker writing its parts
+            const upload = await a.createUpload(loc);
+            const p1 = randomBytes(5 * MiB);
+            const p2 = randomBytes(5 * MiB);
+            const results = await Promise.all([
+              b.uploadPart(upload, {
+                partNumber: 3,
+                offset: 10 * MiB,
+                body: { copyFrom: SRC, offset: 7, length: 1000 },
+              }),
+              a.uploadPart(upload, { partNumber: 1, offset: 0, body: p1 }),
+              b.uploadPart(upload, { partNumber: 2, offset: 5 * MiB, body: randomBytes(5 * MiB) }),
+            ]);
+            // A part written again replaces the earlier one.
+            results[2] = await a.uploadPart(upload, { partNumber: 2, offset: 5 * MiB, body: p2 });
+            assert.equal(await a.stat(loc), undefined, "invisible before complete");
+            const listed = await b.listUploads(`s3://${BUCKET}/up/`);
+            assert.deepEqual(listed.map((u) => [u.location, u.uploadId]), [[loc, upload.uploadId]]);
+            const w = await b.completeUpload(upload, results, { ifNoneMatch: true });
+            assert.equal(w.size, 10 * MiB + 1000);
+            assertBytes(await a.read(loc), concat([p1, p2, src.subarray(7, 1007)]));
+            assert.deepEqual(await a.listUploads(`s3://${BUCKET}/up/`), []);
+            // A gap in the parts is refused before the server is asked.
+            const again = await a.createUpload(loc);
+            const only = await a.uploadPart(again, {
+              partNumber: 2,
+              offset: 5,
+              body: p1.subarray(0, 5),
+            });
+            assert.ok(
+              (await rejection(() => a.completeUpload(again, [only]))) instanceof StorageError,
+            );
+            await a.abortUpload(again);
+            await a.abortUpload(again); // aborting twice is not an error
+            assert.deepEqual(await a.listUploads(`s3://${BUCKET}/up/`), []);
+            // Create-only completion over an existing object: PreconditionFailedError.
+            const third = await a.createUpload(loc);
+            const part = await a.uploadPart(third, {
+              partNumber: 1,
+              offset: 0,
+              body: p1.subarray(0, 10),
+            });
+            assert.ok(
+              (await rejection(() =>
+                a.completeUpload(third, [part], { ifNoneMatch: true })
+              )) instanceof
+                PreconditionFailedError,
+            );
+            await a.abortUpload(third);
+          },
+        );
+
+        await t.step(
+          "deferred writes: staged objects appear only when completed; empty ones too",
+          async () => {
+            const loc = `s3://${BUCKET}/staged/data`;
+            const bytes = randomBytes(11 * MiB + 3);
+            const w = await s3.write(
+              loc,
+              iter<WritePiece>([bytes.subarray(0, 6 * MiB), {
+                copyFrom: SRC,
+                offset: 0,
+                length: 5 * MiB,
+              }, bytes.subarray(0, 3)]),
+              { defer: true },
+            );
+            assert.ok(w.staged, "a staged upload");
+            assert.equal(await s3.stat(loc), undefined);
+            await s3.completeUpload(w.staged.upload, w.staged.parts);
+            assertBytes(
+              await s3.read(loc),
+              concat([bytes.subarray(0, 6 * MiB), src.subarray(0, 5 * MiB), bytes.subarray(0, 3)]),
+            );
+            const empty = await s3.write(`${loc}-empty`, iter([]), { defer: true });
+            await s3.completeUpload(empty.staged!.upload, empty.staged!.parts);
+            assert.equal((await s3.stat(`${loc}-empty`))?.size, 0);
+            const dropped = await s3.write(`${loc}-dropped`, iter([bytes.subarray(0, 10)]), {
+              defer: true,
+            });
+            await s3.abortUpload(dropped.staged!.upload);
+            assert.equal(await s3.stat(`${loc}-dropped`), undefined);
+            assert.deepEqual(await s3.listUploads(`s3://${BUCKET}/staged/`), []);
+          },
+        );
+
         await t.step("range reads at object boundaries, zero length and past the end", async () => {
           const size = src.length;
           assertBytes(await s3.readRange(SRC, { offset: 0, length: 1 }), src.subarray(0, 1));
