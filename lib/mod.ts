@@ -25,6 +25,8 @@
  */
 export {
   type BackupInitializer,
+  type ClaimTiming,
+  JobConflictError,
   type JobSpec,
   parseJobSpec,
   type ParseOptions,

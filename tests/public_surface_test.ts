@@ -13,6 +13,7 @@ const SURFACE: Record<string, string[]> = {
     "CheckpointError",
     "CheckpointNotFoundError",
     "CorruptCheckpointError",
+    "JobConflictError",
     "ObjectChangedError",
     "ObjectNotFoundError",
     "PreconditionFailedError",
@@ -109,7 +110,6 @@ const SURFACE: Record<string, string[]> = {
   "./function": [
     "ConfigError",
     "ForbiddenLocationError",
-    "JobConflictError",
     "PayloadTooLargeError",
     "USAGE",
     "UnauthorizedError",

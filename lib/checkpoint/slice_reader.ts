@@ -346,6 +346,8 @@ export interface SliceReadOptions {
   signal?: AbortSignal;
   /** Bridged bytes per needed byte when rows are read as one batch (readRows). */
   maxWaste?: number;
+  /** Called for every stored entry read whole and found to match its CRC32C. */
+  onVerified?: (entry: BundleEntry) => void;
 }
 
 /** Reads ranges of one location through the source, batched when it can. */
@@ -408,10 +410,13 @@ export async function readBox(
   const out = new Uint8Array(boxElements(box) * tensor.elementSize);
   const boxFirstRow = firstRow(box);
   await Promise.all(parts.map(async (c) => {
-    const whole = c.elements === boxElements(c.piece.box);
+    // A read of every row of a piece is a read of the whole entry: take it whole, verified.
+    const pieceRows = c.piece.box.length.length === 0 ? 1 : c.piece.box.length[0];
+    const whole = c.rowEnd - c.rowStart === pieceRows;
     if (whole) {
       // A piece read whole is verified like TF's reader does (CRC32C of the entry).
       const bytes = await readTensorBytes(source, index, c.piece.entry);
+      options.onVerified?.(c.piece.entry);
       scatter(c, bytes, c.rowStart, out, boxFirstRow);
       return;
     }

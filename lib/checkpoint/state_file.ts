@@ -6,7 +6,7 @@
  * @module
  */
 import { CheckpointNotFoundError, CorruptCheckpointError } from "./errors.ts";
-import { joinLocation, type Store } from "../storage/mod.ts";
+import { joinLocation, type ReadOptions, type Store } from "../storage/mod.ts";
 import { indexLocation } from "./naming.ts";
 
 /** Name of the state file in a checkpoint directory. */
@@ -199,14 +199,22 @@ export async function writeCheckpointState(
   });
 }
 
-/** Reads `<dir>/checkpoint`; undefined when it does not exist. */
+/**
+ * Reads `<dir>/checkpoint`; undefined when it does not exist.
+ *
+ * @param store where to read
+ * @param dir the directory
+ * @param options read options (e.g. `fresh` for a state file other jobs may rewrite)
+ * @returns the parsed state
+ */
 export async function readCheckpointState(
   store: Store,
   dir: string,
+  options?: ReadOptions,
 ): Promise<CheckpointState | undefined> {
   const location = joinLocation(dir, STATE_FILE_NAME);
-  if (!(await store.stat(location))) return undefined;
-  const text = new TextDecoder().decode(await store.read(location));
+  if (!(await store.stat(location, options))) return undefined;
+  const text = new TextDecoder().decode(await store.read(location, options));
   return parseCheckpointState(text, location);
 }
 

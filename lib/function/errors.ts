@@ -64,29 +64,6 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-/**
- * The job's output is already published by a different job (other spec or other inputs).
- * Published checkpoints are immutable: choose a new output prefix (HTTP 409).
- */
-export class JobConflictError extends Error {
-  /** Stable machine-readable tag of the class. */
-  readonly code: string = "job_conflict";
-  /** The output prefix in question. */
-  readonly output: string;
-
-  /**
-   * Creates the error.
-   *
-   * @param output the output prefix
-   * @param reason by what it is published
-   */
-  constructor(output: string, reason: string) {
-    super(`Output ${output} is already published ${reason}; choose a new output prefix`);
-    this.name = "JobConflictError";
-    this.output = output;
-  }
-}
-
 /** Invalid function configuration (environment or config file); the server refuses to start. */
 export class ConfigError extends Error {
   /** Stable machine-readable tag of the class. */

@@ -12,7 +12,7 @@
 import { jobStore, type Store } from "../storage/mod.ts";
 import type { FunctionConfig } from "./config.ts";
 import { resolveEventJob } from "./event_jobs.ts";
-import { jobIdOf } from "./job_id.ts";
+import { jobIdOf } from "../warmstart/mod.ts";
 import { outcomeOf } from "./outcome.ts";
 import type { JobRunner, JobStatus } from "./job_runner.ts";
 import type { Logger } from "./log.ts";

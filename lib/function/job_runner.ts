@@ -4,19 +4,27 @@
  * - a finished job (completion marker with the same job id) is a cheap no-op: `already_done`;
  * - an older event for an output a newer event already produced is `superseded`;
  * - the same job started twice in this instance runs once (the second caller joins the first);
- * - across instances the engine's create-only final writes decide; the loser sees
- *   PreconditionFailedError, finds the winner's output and answers `already_done`/`converged`.
+ * - across instances the engine's claim and create-only writes decide (warmstart/commit.ts):
+ *   runs of one job converge (`converged`), a different job gets JobConflictError (409).
  *
  * Every job logs structured lines (job, phase, bytes, rate, durationMs).
  *
  * @module
  */
-import { type JobStore, jobStore, PreconditionFailedError, type Store } from "../storage/mod.ts";
-import type { JobSpec, ProgressEvent, Report, RunOptions } from "../warmstart/mod.ts";
-import { JobConflictError } from "./errors.ts";
-import { jobIdOf } from "./job_id.ts";
+import { jobStore, type Store } from "../storage/mod.ts";
+import {
+  changedInputs,
+  type CompletionMarker,
+  isPublished,
+  JobConflictError,
+  jobIdOf,
+  type JobSpec,
+  type ProgressEvent,
+  readMarker,
+  type Report,
+  type RunOptions,
+} from "../warmstart/mod.ts";
 import type { Logger } from "./log.ts";
-import { type CompletionMarker, readMarker, writeMarker } from "./marker.ts";
 import { compareTriggers, type TriggerInfo } from "./trigger.ts";
 
 /** The engine's signature (`runWarmStart`), injectable for tests. */
@@ -59,8 +67,8 @@ export interface JobRunnerDeps {
   log: Logger;
   /** Clock in ms (default Date.now). */
   now?: () => number;
-  /** How long a loser of a publish race waits for the winner's marker (ms, default 2000). */
-  markerWaitMs?: number;
+  /** Engine options every job gets (verification of copies, claim timing, tuning). */
+  engine?: Pick<RunOptions, "verifyCopies" | "claim" | "tuning">;
 }
 
 /** Runs jobs; see the module doc. */
@@ -77,15 +85,11 @@ function rate(bytes: number, ms: number): number {
   return ms > 0 ? Math.round(bytes / (ms / 1000)) : 0;
 }
 
-/** `<prefix>.index` of the NEW checkpoint, whose ETag a marker records. */
-function newIndexEtag(store: Store, spec: JobSpec): Promise<string | undefined> {
-  return store.stat(`${spec.newCheckpoint}.index`).then((st) => st?.etag);
-}
-
 /**
- * What an existing completion marker means for a job: undefined = no marker, go ahead; else
- * already done (same job and inputs), superseded (an older event for the same key), or a
- * conflict (another job published this output).
+ * What an existing completion marker means for a job: undefined = no (intact) marker, go ahead;
+ * else already done (same job, inputs unchanged, its files still there), superseded (an older
+ * event for the same key), or a conflict (another job published this output, or the inputs
+ * changed since).
  *
  * @throws JobConflictError when the output belongs to another job or input version
  */
@@ -95,18 +99,24 @@ async function decideFromMarker(
   request: JobRequest,
   marker: CompletionMarker | undefined,
 ): Promise<JobOutcome | undefined> {
-  if (marker === undefined) return undefined;
+  // A marker whose files were deleted or replaced describes nothing: run the job (the engine
+  // removes the stale marker).
+  if (marker === undefined || !await isPublished(store, marker)) return undefined;
   const { spec, trigger } = request;
   if (marker.jobId === jobId) {
-    const etag = await newIndexEtag(store, spec);
-    if (marker.newIndexEtag && etag && marker.newIndexEtag !== etag) {
-      throw new JobConflictError(spec.output, "from an earlier version of the NEW checkpoint");
+    const changed = await changedInputs(store, marker);
+    if (changed.length > 0) {
+      throw new JobConflictError(
+        spec.output,
+        `from an earlier version of its inputs (${changed.slice(0, 3).join(", ")} changed since)`,
+      );
     }
     return { jobId, status: "already_done", report: marker.report };
   }
+  const markerTrigger = marker.trigger as TriggerInfo | undefined;
   if (
-    trigger.key !== undefined && marker.trigger?.key === trigger.key &&
-    compareTriggers(trigger, marker.trigger) < 0
+    trigger.key !== undefined && markerTrigger?.key === trigger.key &&
+    compareTriggers(trigger, markerTrigger) < 0
   ) {
     return { jobId, status: "superseded", report: marker.report };
   }
@@ -122,20 +132,7 @@ async function decideFromMarker(
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const { run, log } = deps;
   const now = deps.now ?? (() => Date.now());
-  const markerWaitMs = deps.markerWaitMs ?? 2000;
   const inFlight = new Map<string, Promise<JobOutcome>>();
-
-  async function waitForMarker(
-    store: JobStore,
-    output: string,
-  ): Promise<CompletionMarker | undefined> {
-    const until = now() + markerWaitMs;
-    while (true) {
-      const marker = await readMarker(store, output);
-      if (marker !== undefined || now() >= until) return marker;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   async function execute(jobId: string, request: JobRequest): Promise<JobOutcome> {
     const { spec, trigger } = request;
@@ -151,21 +148,16 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         log("info", "job skipped", { ...fields, phase: done.status });
         return done;
       }
-      if (await store.stat(`${spec.output}.index`)) {
-        // Published but not yet marked: another run is finishing, or a foreign checkpoint.
-        const decided = await fromMarker(await waitForMarker(store, spec.output));
-        if (decided) return decided;
-        throw new JobConflictError(spec.output, "without a completion marker");
-      }
     }
     log("info", "job started", { ...fields, phase: "start", dryRun: request.dryRun === true });
-    const etagBefore = request.dryRun ? undefined : await newIndexEtag(store, spec);
     let report: Report;
     try {
       report = await run(spec, {
         store,
         dryRun: request.dryRun,
         signal: request.signal,
+        job: { id: jobId, trigger },
+        ...deps.engine,
         onProgress: (event) => {
           const ms = now() - started;
           log("info", event.message, {
@@ -180,16 +172,12 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         },
       });
     } catch (e) {
-      if (e instanceof PreconditionFailedError && !request.dryRun) {
-        const decided = await fromMarker(await waitForMarker(store, spec.output));
-        if (decided) return decided;
-        log("warn", "lost publish race; output published by a concurrent run", fields);
-        const plan = await run(spec, {
-          store: jobStore(deps.store),
-          dryRun: true,
-          signal: request.signal,
-        });
-        return { jobId, status: "converged", report: plan };
+      if (e instanceof JobConflictError && !request.dryRun) {
+        // Another job holds the output: an older event of the same key is superseded by it.
+        const decided = await fromMarker(await readMarker(store, spec.output)).catch(() =>
+          undefined
+        );
+        if (decided?.status === "superseded") return decided;
       }
       log("error", "job failed", {
         ...fields,
@@ -211,16 +199,12 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       durationMs,
     });
     if (request.dryRun) return { jobId, status: "dry_run", report };
-    const marker: CompletionMarker = {
-      jobId,
-      output: spec.output,
-      ...(etagBefore !== undefined ? { newIndexEtag: etagBefore } : {}),
-      trigger,
-      finishedAt: new Date(now()).toISOString(),
-      report,
-    };
-    if (!await writeMarker(store, marker)) log("info", "marker already written", fields);
-    return { jobId, status: "done", report };
+    const status = report.outcome === "converged"
+      ? "converged"
+      : report.outcome === "already_published"
+      ? "already_done"
+      : "done";
+    return { jobId, status, report };
   }
 
   return {

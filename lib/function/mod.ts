@@ -29,7 +29,6 @@ export {
 export {
   ConfigError,
   ForbiddenLocationError,
-  JobConflictError,
   PayloadTooLargeError,
   UnauthorizedError,
   UsageError,

@@ -16,11 +16,10 @@ import {
   PreconditionFailedError,
   StorageError,
 } from "../storage/mod.ts";
-import { SettingsError, SpecError } from "../warmstart/mod.ts";
+import { JobConflictError, SettingsError, SpecError } from "../warmstart/mod.ts";
 import {
   ConfigError,
   ForbiddenLocationError,
-  JobConflictError,
   PayloadTooLargeError,
   UnauthorizedError,
   UsageError,

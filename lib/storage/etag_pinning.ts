@@ -3,7 +3,8 @@
  * seen for it, so an object replaced mid-job fails the job with ObjectChangedError instead of
  * mixing bytes of two versions. Copy pieces of writes are pinned the same way
  * (`x-amz-copy-source-if-match`). A whole-object read must also have the size seen at the pin.
- * A location the job writes or deletes itself is unpinned: its new version is the job's own.
+ * A location the job writes or deletes itself is unpinned: its new version is the job's own; a
+ * read with `fresh: true` (bookkeeping objects other runs rewrite) is never pinned.
  * Create one pinned store per job.
  *
  * @module
@@ -87,6 +88,7 @@ export function withEtagPinning(store: Store): PinnedStore {
     pin,
     pinned: (location: string) => pins.get(location)?.etag,
     async stat(location, options) {
+      if (options?.fresh) return await store.stat(location, options);
       const st = await store.stat(location, options);
       const have = pins.get(location);
       if (have !== undefined && (!st || st.etag !== have.etag)) {
@@ -96,6 +98,7 @@ export function withEtagPinning(store: Store): PinnedStore {
       return st;
     },
     async read(location, options) {
+      if (options?.fresh) return await store.read(location, options);
       const bytes = await pinned(location, options, (o) => store.read(location, o));
       const size = pins.get(location)?.size;
       if (size !== undefined && bytes.length !== size) {
@@ -110,6 +113,7 @@ export function withEtagPinning(store: Store): PinnedStore {
     },
     readRange(location, range, options) {
       if (range.length === 0) return Promise.resolve(new Uint8Array(0));
+      if (options?.fresh) return store.readRange(location, range, options);
       return pinned(location, options, (o) => store.readRange(location, range, o));
     },
     async put(location, data, options) {

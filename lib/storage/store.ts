@@ -31,6 +31,11 @@ export interface ByteRange {
 export interface ReadOptions {
   /** Fail with ObjectChangedError unless the object's ETag is this one. */
   ifMatch?: string;
+  /**
+   * Read the current version, never an ETag pin: for a job's own bookkeeping objects (claims,
+   * markers, state files), which other runs may rewrite while the job runs.
+   */
+  fresh?: boolean;
   /** Abort the read. */
   signal?: AbortSignal;
 }

@@ -62,3 +62,27 @@ export class SpecError extends SettingsError {
     return "spec";
   }
 }
+
+/**
+ * The job's output belongs to something else: published by a different job (other spec or other
+ * inputs), being written by one, or holding files this job did not write. Published checkpoints
+ * are immutable: choose a new output prefix.
+ */
+export class JobConflictError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "job_conflict";
+  /** The output prefix in question. */
+  readonly output: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param output the output prefix
+   * @param reason by what it is taken
+   */
+  constructor(output: string, reason: string) {
+    super(`Output ${output} is already published ${reason}; choose a new output prefix`);
+    this.name = "JobConflictError";
+    this.output = output;
+  }
+}

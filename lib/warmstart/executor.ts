@@ -1,27 +1,22 @@
 /**
- * Executes a plan: streams every output data shard, then writes the index, NEW's `.meta`, and
- * the `checkpoint` state file — in that order, so nothing half-written is ever a checkpoint.
- * Verbatim tensors travel as copy pieces (server-side copies on S3, CRC reused); everything else
- * is streamed in bounded chunks with its CRC32C computed on the way.
+ * Executes a plan's data: streams every output data shard as a staged (invisible) upload. Verbatim
+ * tensors travel as copy pieces when the store copies them server-side (S3), else they are
+ * streamed through here and their CRC32C is checked against the stored one on the way;
+ * everything else is streamed in bounded chunks with its CRC32C computed. Publishing — making the
+ * staged shards visible, then the index, `.meta`, state file and marker — is commit.ts's.
  *
  * @module
  */
-import { crc32c, maskCrc } from "../bytes/mod.ts";
-import {
-  type BundleEntry,
-  dataLocation,
-  encodeBundleIndex,
-  indexLocation,
-  readCheckpointState,
-  writeCheckpointState,
-} from "../checkpoint/mod.ts";
-import { basenameLocation, dirnameLocation, type Store, type WritePiece } from "../storage/mod.ts";
+import { crc32c, maskCrc, unmaskCrc } from "../bytes/mod.ts";
+import { type BundleEntry, dataLocation } from "../checkpoint/mod.ts";
+import type { PartResult, Upload, WritePiece } from "../storage/mod.ts";
 import { orderedPrefetch } from "./ordered_prefetch.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
 import { type SegmentSources, segmentTasks, shardLocation } from "./segment_reader.ts";
 import type { ProgressEvent } from "./types.ts";
+import { checksumMismatch, sourceId } from "./verify_sources.ts";
 
-/** Options of {@link executePlan}. */
+/** Options of {@link stagePlan}. */
 export interface ExecuteOptions extends SegmentSources {
   /** Progress callback. */
   onProgress?: (event: ProgressEvent) => void;
@@ -29,28 +24,51 @@ export interface ExecuteOptions extends SegmentSources {
   signal?: AbortSignal;
 }
 
-/** What was written. */
-export interface ExecuteResult {
-  /** Bytes of the data shards. */
-  bytesWritten: number;
-  /** Every object written. */
-  locations: string[];
+/** One staged data shard: written, not yet visible. */
+export interface StagedShard {
+  /** Its location. */
+  location: string;
+  /** Its size. */
+  size: number;
+  /** The open upload and its parts (undefined only when staging failed half-way). */
+  upload: Upload;
+  /** The parts to complete it with. */
+  parts: PartResult[];
 }
 
-/** Writes the output checkpoint described by `plan`. */
-export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecuteResult> {
+/** What staging produced. */
+export interface StagedData {
+  /** The staged shards, by shard id. */
+  shards: StagedShard[];
+  /** Output entries of every tensor with data (offsets, sizes, CRCs). */
+  entries: BundleEntry[];
+  /** Bytes of the data shards. */
+  bytesWritten: number;
+}
+
+/** Total output bytes of a plan (tensors and padding). */
+export function planBytes(plan: Plan): number {
+  return plan.shards.reduce((n, s) => n + shardBytes(s), 0);
+}
+
+function shardBytes(shard: PlannedShard): number {
+  return shard.tensors.reduce((m, t) => m + t.size + paddingSize(t), 0);
+}
+
+/**
+ * Writes every data shard of `plan` as a staged upload (see module docs). On failure, every
+ * upload this call started is aborted: nothing becomes visible.
+ *
+ * @param plan the plan
+ * @param options sources, tuning, the set of source entries verified on the way, progress
+ * @returns the staged shards and the output entries
+ */
+export async function stagePlan(plan: Plan, options: ExecuteOptions): Promise<StagedData> {
   const { store } = options;
-  const written: string[] = [];
   const entries: BundleEntry[] = [];
-  const total = plan.shards.reduce(
-    (n, s) => n + s.tensors.reduce((m, t) => m + t.size + paddingSize(t), 0),
-    0,
-  );
+  const total = planBytes(plan);
   const progress = { done: 0, total };
-  // Replacing an earlier output: unpublish it first (index gone = not a checkpoint), so a failed
-  // rerun leaves no checkpoint rather than an old index over new data.
-  const index = indexLocation(plan.output);
-  if (await store.stat(index)) await store.delete(index);
+  const shards: StagedShard[] = [];
   try {
     for (const shard of plan.shards) {
       const location = dataLocation(plan.output, shard.shardId, plan.header.numShards);
@@ -60,87 +78,52 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         bytesDone: progress.done,
         bytesTotal: total,
       });
-      written.push(location);
-      const sizeHint = shard.tensors.reduce((n, t) => n + t.size + paddingSize(t), 0);
-      await store.write(location, shardPieces(shard, options, entries, progress), {
-        sizeHint,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const w = await store.write(
+        location,
+        shardPieces(shard, location, options, entries, progress),
+        {
+          sizeHint: shardBytes(shard),
+          defer: true,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+      shards.push({ location, size: w.size, upload: w.staged!.upload, parts: w.staged!.parts });
     }
-    options.signal?.throwIfAborted();
-    options.onProgress?.({ phase: "write-index", message: `writing ${index}` });
-    written.push(index);
-    await store.put(index, encodeBundleIndex(plan.header, [...entries, ...plan.dataless]));
-    if (plan.metaLocation) {
-      const meta = `${plan.output}.meta`;
-      const stat = await store.stat(plan.metaLocation);
-      if (stat) {
-        written.push(meta);
-        await store.write(
-          meta,
-          pieces([{ copyFrom: plan.metaLocation, offset: 0, length: stat.size }]),
-        );
-      }
-    }
-    await removeStale(store, plan.output, written);
-    options.onProgress?.({ phase: "publish", message: "writing checkpoint state file" });
-    await publishState(store, plan.output);
   } catch (e) {
-    // Nothing half-written stays behind: remove what this run wrote (best effort).
-    await Promise.allSettled(written.map((l) => store.delete(l)));
+    await Promise.allSettled(shards.map((s) => store.abortUpload(s.upload)));
     throw e;
   }
-  return { bytesWritten: total, locations: written };
-}
-
-/**
- * Files an earlier output under the same prefix had and this one does not (more data shards, a
- * `.meta`): unreferenced now, removed so they cannot be mistaken for part of it. Best effort.
- */
-async function removeStale(store: Store, output: string, written: string[]): Promise<void> {
-  const own = /^(data-\d{5}-of-\d{5}|meta)$/;
-  const stale = (await store.list(`${output}.`)).filter((l) =>
-    own.test(l.slice(output.length + 1)) && !written.includes(l)
-  );
-  await Promise.allSettled(stale.map((l) => store.delete(l)));
-}
-
-/**
- * Names the output in its directory's `checkpoint` file, like a TF save: it becomes the latest,
- * earlier entries stay listed (an unreadable state file is replaced, as TF would).
- */
-async function publishState(store: Store, output: string): Promise<void> {
-  const dir = dirnameLocation(output);
-  const name = basenameLocation(output);
-  const previous = await readCheckpointState(store, dir).catch(() => undefined);
-  const kept = (previous?.allModelCheckpointPaths ?? []).filter((p) => p !== name && p !== output);
-  await writeCheckpointState(store, dir, {
-    modelCheckpointPath: name,
-    allModelCheckpointPaths: [...kept, name],
-    allModelCheckpointTimestamps: [],
-  });
+  return { shards, entries, bytesWritten: total };
 }
 
 function paddingSize(t: PlannedTensor): number {
   return t.padding.reduce((n, s) => n + (s.kind === "range" ? s.length : 0), 0);
 }
 
-async function* pieces(list: WritePiece[]): AsyncGenerator<WritePiece> {
-  yield* list;
-}
-
 function isVerbatim(t: PlannedTensor): boolean {
   return t.crc32c !== undefined && t.segments.every((s) => s.kind === "range");
 }
 
-/** A verbatim range as a copy piece (server-side on S3; pinned to its ETag by the job store). */
+/** A verbatim range as a copy piece (pinned to its source's ETag by the job store). */
 function copyPiece(src: SegmentSources, s: Extract<Segment, { kind: "range" }>): WritePiece {
   return { copyFrom: shardLocation(src, s.from, s.shardId), offset: s.offset, length: s.length };
+}
+
+/** The source entry a verbatim tensor is an exact copy of, when it is one stored entry. */
+function verbatimSource(src: SegmentSources, t: PlannedTensor): string | undefined {
+  const [s] = t.segments;
+  if (t.segments.length !== 1 || s.kind !== "range") return undefined;
+  const index = s.from === "old" ? src.oldIndex : src.newIndex;
+  const entry = index.entries.find((e) =>
+    e.slices.length === 0 && e.shardId === s.shardId && e.offset === s.offset && e.size === s.length
+  );
+  return entry ? sourceId(s.from, entry) : undefined;
 }
 
 /** The pieces of one output shard; fills `entries` with the output entries as it goes. */
 async function* shardPieces(
   shard: PlannedShard,
+  target: string,
   options: ExecuteOptions,
   entries: BundleEntry[],
   progress: { done: number; total: number },
@@ -149,7 +132,12 @@ async function* shardPieces(
   for (const t of shard.tensors) {
     options.signal?.throwIfAborted();
     let crc: number;
-    if (isVerbatim(t)) {
+    const serverSide = isVerbatim(t) &&
+      t.segments.every((s) =>
+        s.kind === "range" &&
+        options.store.copiesServerSide(shardLocation(options, s.from, s.shardId), target)
+      );
+    if (serverSide) {
       for (const s of t.segments) {
         if (s.kind === "range" && s.length > 0) yield copyPiece(options, s);
       }
@@ -168,13 +156,38 @@ async function* shardPieces(
       if (produced !== t.size) {
         throw new Error(`internal: tensor produced ${produced} bytes, planned ${t.size}`);
       }
-      crc = maskCrc(raw);
+      if (isVerbatim(t)) {
+        // A verbatim copy streamed through here: its bytes must have the stored checksum.
+        if (raw !== unmaskCrc(t.crc32c!)) {
+          const [s] = t.segments as Array<Extract<Segment, { kind: "range" }>>;
+          throw checksumMismatch(
+            { ...t.entry, offset: s.offset, size: t.size, crc32c: t.crc32c! },
+            shardLocation(options, s.from, s.shardId),
+            unmaskCrc(t.crc32c!),
+            raw,
+          );
+        }
+        const id = verbatimSource(options, t);
+        if (id) options.verified.add(id);
+        crc = t.crc32c!;
+      } else {
+        crc = maskCrc(raw);
+      }
     }
     entries.push({ ...t.entry, shardId: shard.shardId, offset, size: t.size, crc32c: crc });
     offset += t.size;
     for (const p of t.padding) {
-      if (p.kind === "range" && p.length > 0) yield copyPiece(options, p);
-      offset += p.kind === "range" ? p.length : 0;
+      if (p.kind !== "range" || p.length === 0) continue;
+      if (options.store.copiesServerSide(shardLocation(options, p.from, p.shardId), target)) {
+        yield copyPiece(options, p);
+      } else {
+        for await (
+          const chunk of orderedPrefetch(segmentTasks(options, p), options.tuning.readAhead)
+        ) {
+          yield chunk;
+        }
+      }
+      offset += p.length;
     }
     progress.done += t.size + paddingSize(t);
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { SpecError } from "./errors.ts";
+import { checkSpecLocation } from "./spec_locations.ts";
 import { joinLocation } from "../storage/mod.ts";
 import type { BackupInitializer, JobSpec, VarsToWarmStart, VocabInfo } from "./types.ts";
 
@@ -16,6 +17,8 @@ const TOP_LEVEL_FIELDS = new Set([
   "var_name_to_vocab_info",
   "var_name_to_prev_var_name",
   "trainable_variables",
+  "overwrite",
+  "strict",
 ]);
 
 const VOCAB_FIELDS = new Set([
@@ -127,11 +130,16 @@ function parseVocabInfo(value: unknown, path: string, resolve: (l: string) => st
       { field: `${path}.axis` },
     );
   }
+  const vocabLocation = (field: string) => {
+    const text = requireString(value, field, `${path}.${field}`);
+    checkSpecLocation(`${path}.${field}`, text, "input");
+    return resolve(text);
+  };
   return {
-    newVocab: resolve(requireString(value, "new_vocab", `${path}.new_vocab`)),
+    newVocab: vocabLocation("new_vocab"),
     newVocabSize: requireInteger(value, "new_vocab_size", `${path}.new_vocab_size`),
     numOovBuckets: requireInteger(value, "num_oov_buckets", `${path}.num_oov_buckets`),
-    oldVocab: resolve(requireString(value, "old_vocab", `${path}.old_vocab`)),
+    oldVocab: vocabLocation("old_vocab"),
     oldVocabSize: requireInteger(value, "old_vocab_size", `${path}.old_vocab_size`, -1),
     backupInitializer: parseBackup(value.backup_initializer, `${path}.backup_initializer`),
     axis,
@@ -156,7 +164,14 @@ export function parseJobSpec(json: unknown, options: ParseOptions = {}): JobSpec
   const location = (field: string) => {
     const value = requireString(json, field, field);
     if (value === "") fail(field, "must not be empty");
+    checkSpecLocation(field, value, field === "output" ? "output" : "input");
     return resolve(value);
+  };
+  const flag = (field: string): boolean | undefined => {
+    const value = json[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "boolean") fail(field, `expected true or false, got ${describe(value)}`);
+    return value;
   };
 
   const vocabRaw = json.var_name_to_vocab_info ?? {};
@@ -193,5 +208,7 @@ export function parseJobSpec(json: unknown, options: ParseOptions = {}): JobSpec
     varNameToVocabInfo,
     varNameToPrevVarName,
     ...(trainableVariables ? { trainableVariables } : {}),
+    ...(flag("overwrite") ? { overwrite: true } : {}),
+    ...(flag("strict") ? { strict: true } : {}),
   };
 }

@@ -31,4 +31,15 @@ export type {
 export { type RunOptions, runWarmStart } from "./run.ts";
 export type { Tuning } from "./tuning.ts";
 export { parseJobSpec, type ParseOptions } from "./job_spec.ts";
-export { SettingsError, type SettingsErrorOptions, SpecError } from "./errors.ts";
+export { JobConflictError, SettingsError, type SettingsErrorOptions, SpecError } from "./errors.ts";
+export { canonicalJson, jobIdOf } from "./job_id.ts";
+export {
+  changedInputs,
+  type CompletionMarker,
+  isPublished,
+  markerLocation,
+  type PublishedFile,
+  readMarker,
+  writeMarker,
+} from "./marker.ts";
+export { claimLocation, type ClaimTiming } from "./claim.ts";

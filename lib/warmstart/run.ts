@@ -4,8 +4,19 @@
  *
  * @module
  */
-import { type JobStore, jobStore, type RangeReadOptions, type Store } from "../storage/mod.ts";
-import { executePlan } from "./executor.ts";
+import { dataLocation, indexLocation } from "../checkpoint/mod.ts";
+import {
+  dirnameLocation,
+  type JobStore,
+  jobStore,
+  type RangeReadOptions,
+  type Store,
+} from "../storage/mod.ts";
+import { type ClaimTiming, DEFAULT_CLAIM_TIMING } from "./claim.ts";
+import { commitOutput, finishOutput, type PreparedOutput, prepareOutput } from "./commit.ts";
+import { type StagedData, stagePlan } from "./executor.ts";
+import { jobIdOf } from "./job_id.ts";
+import type { Plan } from "./plan.ts";
 import { loadNewModel } from "./new_model.ts";
 import { oldCheckpointKeys } from "./object_renames.ts";
 import { openInputs } from "./open_inputs.ts";
@@ -14,6 +25,8 @@ import { buildReport } from "./report.ts";
 import { DEFAULT_TUNING, type Tuning } from "./tuning.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
 import { vocabularyCache } from "./vocab_cache.ts";
+import { planSources, sourceId, verifySources } from "./verify_sources.ts";
+import type { Inputs } from "./open_inputs.ts";
 
 /** Options for {@link runWarmStart}. */
 export interface RunOptions {
@@ -34,6 +47,16 @@ export interface RunOptions {
   retries?: boolean;
   /** Coalescing and concurrency of reads (defaults: storage/range_reads.ts). */
   rangeReads?: RangeReadOptions;
+  /** The job's identity (default: a hash of the spec) and what started it, for the marker. */
+  job?: { id?: string; trigger?: unknown };
+  /**
+   * Re-read server-side-copied tensors to check their CRC32C before publishing (default true;
+   * false trusts the store's own checksums for copies — every byte that passes through this
+   * process is checked regardless).
+   */
+  verifyCopies?: boolean;
+  /** Claim refresh and staleness (defaults: claim.ts). */
+  claim?: Partial<ClaimTiming>;
 }
 
 /** True when `store` already is a job's policy stack. */
@@ -95,15 +118,124 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   if (options.dryRun) {
     return buildReport(spec, plan, true, Math.round(performance.now() - started));
   }
-  await executePlan(plan, {
+  const who = {
+    jobId: options.job?.id ?? jobIdOf(spec),
+    runId: crypto.randomUUID(),
+    ...(options.job?.trigger !== undefined ? { trigger: options.job.trigger } : {}),
+    overwrite: spec.overwrite === true,
+    claimTiming: { ...DEFAULT_CLAIM_TIMING, ...options.claim },
+  };
+  const inputDirs = [inputs.old.prefix, inputs.new.prefix].map(dirnameLocation);
+  const prepared = await prepareOutput(store, plan, inputDirs, who);
+  if (prepared.published) {
+    progress("done", `${spec.output} is already published by this job`);
+    return { ...prepared.published.report, outcome: "already_published" };
+  }
+  let ok = false;
+  let staged: StagedData | undefined;
+  try {
+    staged = await stageVerified(store, plan, inputs, tuning, options);
+    const report = buildReport(spec, plan, false, Math.round(performance.now() - started));
+    options.onProgress?.({ phase: "write-index", message: `publishing ${spec.output}` });
+    const committed = await commitOutput(store, plan, staged, prepared as PreparedOutput, {
+      who,
+      inputs: inputEtags(store, spec, inputs, plan),
+      report,
+      ...(store.pinned(indexLocation(inputs.new.prefix))
+        ? { newIndexEtag: store.pinned(indexLocation(inputs.new.prefix))! }
+        : {}),
+    });
+    ok = true;
+    staged = undefined;
+    progress("done", `wrote ${spec.output} (${report.totals.bytesWritten} bytes)`);
+    return { ...report, outcome: committed.converged ? "converged" : "written" };
+  } finally {
+    if (staged) await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
+    await finishOutput(store, spec.output, prepared, ok);
+  }
+}
+
+/**
+ * Stages the data shards while every source tensor is checked against its CRC32C; a mismatch
+ * aborts the staged uploads and fails the job before anything is published.
+ */
+async function stageVerified(
+  store: JobStore,
+  plan: Plan,
+  inputs: Inputs,
+  tuning: Tuning,
+  options: RunOptions,
+): Promise<StagedData> {
+  const verified = new Set<string>();
+  const sources = planSources(plan, inputs.old.index, inputs.new.index);
+  // Tensors streamed verbatim are checked on the way; server-side copies only when asked to.
+  const inline = new Set<string>();
+  const copied = new Set<string>();
+  for (const shard of plan.shards) {
+    for (const t of shard.tensors) {
+      const [s] = t.segments;
+      if (t.crc32c === undefined || t.segments.length !== 1 || s.kind !== "range") continue;
+      const index = s.from === "old" ? inputs.old.index : inputs.new.index;
+      const location = dataLocation(index.prefix, s.shardId, index.header.numShards);
+      const entry = index.entries.find((e) =>
+        e.slices.length === 0 && e.shardId === s.shardId && e.offset === s.offset
+      );
+      if (!entry) continue;
+      const serverSide = store.copiesServerSide(
+        location,
+        dataLocation(plan.output, shard.shardId, plan.header.numShards),
+      );
+      (serverSide ? copied : inline).add(sourceId(s.from, entry));
+    }
+  }
+  const indexes = { old: inputs.old.index, new: inputs.new.index };
+  const skip = new Set([...inline, ...(options.verifyCopies === false ? copied : [])]);
+  const verifying = verifySources(store, indexes, sources, {
+    verified,
+    skip,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  verifying.catch(() => {}); // awaited below; staging may fail first
+  const staged = await stagePlan(plan, {
     store,
     oldIndex: inputs.old.index,
     newIndex: inputs.new.index,
     tuning,
+    verified,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+  }).catch(async (e) => {
+    await verifying.catch(() => {});
+    throw e;
   });
-  const report = buildReport(spec, plan, false, Math.round(performance.now() - started));
-  progress("done", `wrote ${spec.output} (${report.totals.bytesWritten} bytes)`);
-  return report;
+  try {
+    await verifying;
+  } catch (e) {
+    await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
+    throw e;
+  }
+  return staged;
+}
+
+/** The ETag of every input object the job read (for the marker). */
+function inputEtags(
+  store: JobStore,
+  spec: JobSpec,
+  inputs: Inputs,
+  plan: Plan,
+): Record<string, string> {
+  const locations = [inputs.old, inputs.new].flatMap((c) => [
+    indexLocation(c.prefix),
+    ...c.shardSizes.map((_, i) => dataLocation(c.prefix, i, c.shardSizes.length)),
+  ]);
+  if (plan.metaLocation) locations.push(plan.metaLocation);
+  for (const info of Object.values(spec.varNameToVocabInfo)) {
+    locations.push(info.newVocab, info.oldVocab);
+  }
+  const out: Record<string, string> = {};
+  for (const l of locations) {
+    const etag = store.pinned(l);
+    if (etag !== undefined) out[l] = etag;
+  }
+  return out;
 }

@@ -7,11 +7,19 @@
  *
  * @module
  */
-import { type BundleIndex, dataLocation, readBox, readRows, rowBox } from "../checkpoint/mod.ts";
+import {
+  type BundleIndex,
+  dataLocation,
+  readBox,
+  readRows,
+  rowBox,
+  type SliceReadOptions,
+} from "../checkpoint/mod.ts";
 import type { JobStore } from "../storage/mod.ts";
 import type { Task } from "./ordered_prefetch.ts";
 import type { Backup, Segment, Side } from "./plan.ts";
 import type { Tuning } from "./tuning.ts";
+import { sourceId } from "./verify_sources.ts";
 
 /** Where segment bytes come from. */
 export interface SegmentSources {
@@ -23,6 +31,8 @@ export interface SegmentSources {
   newIndex: BundleIndex;
   /** The streaming budget. */
   tuning: Tuning;
+  /** Source entries found intact on the way (verify_sources.ts ids); OLD reads add to it. */
+  verified: Set<string>;
 }
 
 type RowsSegment = Extract<Segment, { kind: "rows" }>;
@@ -224,7 +234,13 @@ async function assembleColumns(
   const needsBackup = seg.colMap.length < seg.cols || seg.colMap.some((j) => j < 0);
   const shape = src.oldIndex.get(seg.oldKey)?.shape ?? [];
   const [old, backup] = await Promise.all([
-    readBox(src.store, src.oldIndex, seg.oldKey, rowBox(shape, seg.oldRowStart + i0, i1 - i0)),
+    readBox(
+      src.store,
+      src.oldIndex,
+      seg.oldKey,
+      rowBox(shape, seg.oldRowStart + i0, i1 - i0),
+      onVerified(src),
+    ),
     needsBackup ? backupRows(src, seg.backup, i0, i1, outRow) : Promise.resolve(undefined),
   ]);
   const out = backup ? backup.slice() : new Uint8Array((i1 - i0) * outRow);
@@ -254,5 +270,10 @@ function readSliceRows(
 ): Promise<Uint8Array> {
   const start = [seg.offset[0] + i0, ...seg.offset.slice(1)];
   const length = [i1 - i0, ...seg.shape.slice(1)];
-  return readBox(src.store, src.oldIndex, seg.oldKey, { start, length });
+  return readBox(src.store, src.oldIndex, seg.oldKey, { start, length }, onVerified(src));
+}
+
+/** OLD entries read whole by the slice path were checked against their CRC32C on the way. */
+function onVerified(src: SegmentSources): SliceReadOptions {
+  return { onVerified: (entry) => src.verified.add(sourceId("old", entry)) };
 }

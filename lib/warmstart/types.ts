@@ -49,6 +49,13 @@ export interface JobSpec {
   varNameToPrevVarName: Record<string, string>;
   /** Overrides trainable-variable detection when given. */
   trainableVariables?: string[];
+  /**
+   * Replace foreign files at the output: a checkpoint or files this function did not write, a
+   * `checkpoint` state file listing other checkpoints, an output in an input's directory.
+   */
+  overwrite?: boolean;
+  /** Turn the report's warnings (likely mistakes) into errors. */
+  strict?: boolean;
 }
 
 /** What happens to one output tensor (one variable, or one partition of it). */
@@ -100,6 +107,13 @@ export interface Report {
   output: string;
   /** One line per NEW variable. */
   variables: VariableReport[];
+  /**
+   * How the output was published: written by this run, found already written by another run of
+   * the same job (converged), or already published before this run (nothing written).
+   */
+  outcome?: "written" | "converged" | "already_published";
+  /** Likely mistakes in the settings (errors instead with `"strict": true`). */
+  warnings?: string[];
   /** Counts and byte totals. */
   totals: {
     variables: number;

@@ -1,10 +1,11 @@
 /**
  * A stand-in for the engine in route tests (the real engine is tested in tests/warmstart and in
- * the end-to-end test): it publishes `<output>.index` create-only through the real Store, like
- * the engine's final write, and returns a small Report.
+ * the end-to-end test): it publishes `<output>.index` create-only through the real Store and
+ * then its completion marker, like the engine's last writes, and returns a small Report.
  *
  * @module
  */
+import { jobIdOf, writeMarker } from "../../lib/warmstart/mod.ts";
 import type { RunOptions } from "../../lib/warmstart/run.ts";
 import type { JobSpec, Report } from "../../lib/warmstart/types.ts";
 
@@ -61,8 +62,17 @@ export function fakeEngine(behaviour: { error?: () => Error; delayMs?: number } 
       if (behaviour.error) throw behaviour.error();
       if (!options.dryRun) {
         options.onProgress?.({ phase: "write-data", message: "data", bytesDone: 8, bytesTotal: 8 });
-        await options.store.put(`${spec.output}.index`, new Uint8Array([1, 2, 3]), {
-          ifNoneMatch: true,
+        const index = `${spec.output}.index`;
+        const w = await options.store.put(index, new Uint8Array([1, 2, 3]), { ifNoneMatch: true });
+        const input = await options.store.stat(`${spec.newCheckpoint}.index`);
+        await writeMarker(options.store, {
+          jobId: options.job?.id ?? jobIdOf(spec),
+          output: spec.output,
+          inputs: input ? { [`${spec.newCheckpoint}.index`]: input.etag } : {},
+          files: [{ location: index, size: w.size, etag: w.etag }],
+          trigger: options.job?.trigger,
+          finishedAt: new Date().toISOString(),
+          report: reportFor(spec, false),
         });
         options.onProgress?.({ phase: "done", message: "published" });
       }

@@ -1,6 +1,6 @@
 import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { StorageError } from "../../lib/storage/errors.ts";
-import { markerLocation } from "../../lib/function/marker.ts";
+import { markerLocation } from "../../lib/warmstart/marker.ts";
 import { startVersitygw } from "../storage/_servers.ts";
 import { fakeEngine } from "./_fake_engine.ts";
 import { awsEvent, s3Setup } from "./_s3_setup.ts";

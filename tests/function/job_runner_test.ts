@@ -1,9 +1,7 @@
 import { deepEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
-import { PreconditionFailedError } from "../../lib/storage/errors.ts";
-import { jobIdOf } from "../../lib/function/job_id.ts";
 import { createJobRunner } from "../../lib/function/job_runner.ts";
 import { silentLogger } from "../../lib/function/log.ts";
-import { markerLocation, writeMarker } from "../../lib/function/marker.ts";
+import { jobIdOf, markerLocation, writeMarker } from "../../lib/warmstart/mod.ts";
 import { FileStore } from "../../lib/storage/file_store.ts";
 import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
 import type { JobSpec } from "../../lib/warmstart/types.ts";
@@ -24,60 +22,48 @@ function specIn(dir: string, output = "out/model.ckpt-1"): JobSpec {
   });
 }
 
-Deno.test("runJob(): the loser of a publish race answers the winner's report", async () => {
-  await withDir(async (dir, store) => {
-    const spec = specIn(dir);
-    // Another instance publishes and marks the same job while this one runs.
-    const run = async () => {
-      await store.put(`${spec.output}.index`, new Uint8Array([1]), { ifNoneMatch: true });
-      await writeMarker(store, {
-        jobId: jobIdOf(spec),
-        output: spec.output,
-        finishedAt: "2026-11-28T00:00:00Z",
-        report: { ...reportFor(spec, false), durationMs: 42 },
-      });
-      throw new PreconditionFailedError("exists", {
-        location: `${spec.output}.index`,
-        status: 412,
-      });
-    };
-    const runner = createJobRunner({ run, store, log: silentLogger });
-    const outcome = await runner.runJob({ spec, trigger: { source: "http" } });
-    assertEquals(outcome.status, "already_done");
-    assertEquals(outcome.report?.durationMs, 42);
-  });
-});
-
-Deno.test("runJob(): without the winner's marker the loser answers the plan as converged", async () => {
+Deno.test("runJob(): an intact marker answers already_done without running the engine", async () => {
   await withDir(async (dir, store) => {
     const spec = specIn(dir);
     const engine = fakeEngine();
-    let first = true;
-    const run: typeof engine.run = (s, o) => {
-      if (first && !o.dryRun) {
-        first = false;
-        return Promise.reject(new PreconditionFailedError("exists", { status: 412 }));
-      }
-      return engine.run(s, o);
-    };
-    const runner = createJobRunner({ run, store, log: silentLogger, markerWaitMs: 50 });
-    const outcome = await runner.runJob({ spec, trigger: { source: "http" } });
-    assertEquals(outcome.status, "converged");
-    assertEquals(outcome.report?.dryRun, true);
+    const runner = createJobRunner({ run: engine.run, store, log: silentLogger });
+    assertEquals((await runner.runJob({ spec, trigger: { source: "http" } })).status, "done");
+    const again = await runner.runJob({ spec, trigger: { source: "http" } });
+    assertEquals(again.status, "already_done");
+    assertEquals(again.report?.output, spec.output);
+    assertEquals(engine.calls.length, 1);
   });
 });
 
-Deno.test("runJob(): a published output without a marker is a conflict, not overwritten", async () => {
+Deno.test("runJob(): a marker whose output was deleted is stale: the job runs again", async () => {
   await withDir(async (dir, store) => {
     const spec = specIn(dir);
-    await store.put(`${spec.output}.index`, new Uint8Array([1]));
     const engine = fakeEngine();
-    const runner = createJobRunner({ run: engine.run, store, log: silentLogger, markerWaitMs: 50 });
-    await assertRejects(
-      runner.runJob({ spec, trigger: { source: "http" } }),
-      /without a completion marker/,
-    );
-    assertEquals(engine.calls.length, 0);
+    const runner = createJobRunner({ run: engine.run, store, log: silentLogger });
+    await runner.runJob({ spec, trigger: { source: "http" } });
+    await store.delete(`${spec.output}.index`);
+    // The fake engine writes markers create-only: remove the stale one as the real engine does.
+    await store.delete(markerLocation(spec.output));
+    const again = await runner.runJob({ spec, trigger: { source: "http" } });
+    assertEquals(again.status, "done");
+    assertEquals(engine.calls.length, 2);
+  });
+});
+
+Deno.test("runJob(): a stale marker is not an answer even before the engine removes it", async () => {
+  await withDir(async (dir, store) => {
+    const spec = specIn(dir);
+    await writeMarker(store, {
+      jobId: jobIdOf(spec),
+      output: spec.output,
+      files: [{ location: `${spec.output}.index`, size: 3, etag: "x" }],
+      finishedAt: "2026-11-28T00:00:00Z",
+      report: { ...reportFor(spec, false), durationMs: 42 },
+    });
+    const engine = fakeEngine({ error: () => new Error("engine ran") });
+    const runner = createJobRunner({ run: engine.run, store, log: silentLogger });
+    await assertRejects(runner.runJob({ spec, trigger: { source: "http" } }), /engine ran/);
+    assertEquals(engine.calls.length, 1);
   });
 });
 
@@ -113,7 +99,7 @@ Deno.test("runJob(): the same job with a replaced NEW checkpoint is a conflict",
     await store.put(`${spec.newCheckpoint}.index`, new Uint8Array([1, 2]));
     await assertRejects(
       runner.runJob({ spec, trigger: { source: "http" } }),
-      /earlier version of the NEW checkpoint/,
+      /earlier version of its inputs/,
     );
   });
 });

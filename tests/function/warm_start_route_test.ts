@@ -1,7 +1,7 @@
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import { SettingsError } from "../../lib/warmstart/errors.ts";
 import { StorageError } from "../../lib/storage/errors.ts";
-import { markerLocation } from "../../lib/function/marker.ts";
+import { markerLocation } from "../../lib/warmstart/marker.ts";
 import { fakeEngine } from "./_fake_engine.ts";
 import { request, sampleSpec, setup } from "./_setup.ts";
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { JobConflictError } from "../../lib/warmstart/errors.ts";
 import * as posix from "node:path/posix";
 import { FileStore } from "../../lib/storage/file_store.ts";
 import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
@@ -99,22 +100,27 @@ Deno.test("the checkpoint state file lists earlier outputs and names the new one
   const { spec, out } = await specOf("wsu_01_var");
   await runWarmStart({ ...spec, output: `${out}/model-1` }, { store });
   await runWarmStart({ ...spec, output: `${out}/model-2` }, { store });
-  await runWarmStart({ ...spec, output: `${out}/model-1` }, { store });
-  assert.equal(
-    await Deno.readTextFile(`${out}/checkpoint`),
-    'model_checkpoint_path: "model-1"\nall_model_checkpoint_paths: "model-2"\n' +
-      'all_model_checkpoint_paths: "model-1"\n',
-  );
+  const state = 'model_checkpoint_path: "model-2"\nall_model_checkpoint_paths: "model-1"\n' +
+    'all_model_checkpoint_paths: "model-2"\n';
+  assert.equal(await Deno.readTextFile(`${out}/checkpoint`), state);
+  // Running a published job again is a no-op: nothing is rewritten, the state file included.
+  const again = await runWarmStart({ ...spec, output: `${out}/model-1` }, { store });
+  assert.equal(again.outcome, "already_published");
+  assert.equal(await Deno.readTextFile(`${out}/checkpoint`), state);
 });
 
-Deno.test("rerunning into an earlier output removes its files the new one does not have", async () => {
+Deno.test("files at the output this job did not write are refused, replaced only with overwrite", async () => {
   const { spec, out, dir } = await specOf("wsu_01_var");
   await Deno.writeTextFile(`${out}/model-0.meta`, "stale");
   await Deno.writeTextFile(`${out}/model-0.data-00001-of-00002`, "stale");
   await Deno.writeTextFile(`${out}/model-0.5.meta`, "another checkpoint's");
-  await runWarmStart(spec, { store });
+  const before = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+  await assert.rejects(runWarmStart(spec, { store }), JobConflictError);
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name).sort(), before);
+  await runWarmStart({ ...spec, overwrite: true }, { store });
   const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
   assert.deepEqual(files, [
+    ".warm_start",
     "checkpoint",
     "model-0.5.meta",
     "model-0.data-00000-of-00001",

@@ -17,14 +17,16 @@ async function run(name: string) {
 }
 
 Deno.test("repartitioning across inner axes reads each OLD slice once per band, not per row", async () => {
-  // [5,4,3]: OLD in 2 slices along axis 1, NEW in 3 parts along axis 2. Row by row this would be
-  // 5 rows x 2 slices x 3 parts = 30 reads.
-  assert.ok(await run("rev_geo3d_old1x2_new2x3") <= 6);
+  // [5,4,3]: OLD in 2 slices, NEW in 2 x 3 parts. Row by row this would be 5 rows x 2 slices x
+  // 3 parts = 30 reads; the slice path reads each OLD slice a NEW part needs once (whole, so its
+  // CRC32C is checked on the way): at most parts x slices = 12.
+  assert.ok(await run("rev_geo3d_old1x2_new2x3") <= 12);
 });
 
 Deno.test("a shuffled vocabulary remap reads the OLD rows it needs in one band per slice", async () => {
   // Embedding [42,16] with a shuffled, grown vocabulary, OLD saved in 2 slices, NEW in 3 parts:
-  // at most one band per (NEW part, OLD slice) = 6, plus the 2 dense tensors copied verbatim —
+  // at most one band per (NEW part, OLD slice) = 6, plus the 2 dense tensors copied verbatim,
+  // plus one read per OLD slice no band covered whole, to check its CRC32C before publishing —
   // not one read per row (49 rows).
-  assert.ok(await run("real_embedding_shuffled_grown_vocab") <= 8);
+  assert.ok(await run("real_embedding_shuffled_grown_vocab") <= 10);
 });
