@@ -31,6 +31,7 @@ const SURFACE: Record<string, string[]> = {
     "CheckpointNotFoundError",
     "CorruptCheckpointError",
     "DT_FLOAT",
+    "DT_INT64",
     "DT_STRING",
     "DT_VARIANT",
     "OBJECT_GRAPH_KEY",

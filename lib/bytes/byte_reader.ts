@@ -15,10 +15,11 @@ export class ByteReader {
   readonly #view: DataView;
 
   /**
+   * Reads `bytes`, starting at `pos`.
+   *
    * @param bytes the buffer to read
    * @param pos the starting position
    */
-  /** Reads `bytes`, starting at `pos`. */
   constructor(bytes: Uint8Array, pos = 0) {
     this.buf = bytes;
     this.pos = pos;

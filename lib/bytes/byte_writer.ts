@@ -11,8 +11,11 @@ export class ByteWriter {
   #view: DataView;
   #len = 0;
 
-  /** @param capacity initial capacity in bytes */
-  /** An empty writer with room for `capacity` bytes (it grows as needed). */
+  /**
+   * An empty writer with room for `capacity` bytes (it grows as needed).
+   *
+   * @param capacity initial capacity in bytes
+   */
   constructor(capacity = 256) {
     this.#buf = new Uint8Array(Math.max(16, capacity));
     this.#view = new DataView(this.#buf.buffer);

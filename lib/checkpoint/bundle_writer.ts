@@ -62,8 +62,11 @@ export class BundleBuilder {
   readonly #shardSizes: number[];
   readonly #entries = new Map<string, BundleEntry>();
 
-  /** @param options number of shards */
-  /** An empty bundle with `options.numShards` data shards. */
+  /**
+   * An empty bundle with `options.numShards` data shards.
+   *
+   * @param options number of shards
+   */
   constructor(options: BundleWriterOptions = {}) {
     const numShards = options.numShards ?? 1;
     if (!Number.isInteger(numShards) || numShards < 1) {

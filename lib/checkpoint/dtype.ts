@@ -16,6 +16,7 @@ export const DT_INT8 = 6;
 /** DataType of strings (variable-length payloads). */
 export const DT_STRING = 7;
 export const DT_COMPLEX64 = 8;
+/** DataType of int64 (step counters). */
 export const DT_INT64 = 9;
 export const DT_BOOL = 10;
 export const DT_QINT8 = 11;

@@ -10,6 +10,7 @@ import { CorruptCheckpointError } from "./errors.ts";
 import type { BundleEntry, BundleHeader, TensorSlice } from "./types.ts";
 import { encodeMessage, int64ToNumber, type Int64Value, ProtoTypes } from "./proto_schema.ts";
 import { displayKey } from "./keys.ts";
+import { ENTRY_SCHEMA, HEADER_SCHEMA, wireProblem } from "./wire_check.ts";
 
 /** Largest rank TF accepts (TensorShape::kMaxDimensions). */
 export const MAX_RANK = 254;
@@ -38,6 +39,13 @@ interface DecodedHeader {
 
 /** Parses a header value (key `""`). Throws CorruptCheckpointError if unparseable. */
 export function decodeHeader(bytes: Uint8Array, location?: string): BundleHeader {
+  const problem = wireProblem(bytes, HEADER_SCHEMA);
+  if (problem) {
+    throw new CorruptCheckpointError(
+      `Bundle header in ${location ?? "index"} is not parseable as a BundleHeaderProto: ${problem}`,
+      { location, key: "" },
+    );
+  }
   let m: DecodedHeader;
   try {
     m = ProtoTypes.BundleHeaderProto.decode(bytes) as unknown as DecodedHeader;
@@ -76,6 +84,16 @@ export function encodeHeader(h: BundleHeader): Uint8Array {
  */
 export function decodeEntry(key: Uint8Array, bytes: Uint8Array, location?: string): BundleEntry {
   const where = { location, key: displayKey(key) };
+  const problem = wireProblem(bytes, ENTRY_SCHEMA);
+  if (problem) {
+    throw new CorruptCheckpointError(
+      `Entry for key ${where.key} in ${
+        location ?? "index"
+      } is not parseable as a BundleEntryProto: ` +
+        problem,
+      where,
+    );
+  }
   let m: DecodedEntry;
   try {
     m = ProtoTypes.BundleEntryProto.decode(bytes) as unknown as DecodedEntry;

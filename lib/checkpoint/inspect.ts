@@ -6,8 +6,10 @@
  * @module
  */
 import type { BundleIndex } from "./bundle_index.ts";
-import { DT_STRING, dtypeName, numElements } from "./dtype.ts";
-import { readTensorBytes } from "./entry_reader.ts";
+import { DT_STRING, DT_VARIANT, dtypeName, numElements } from "./dtype.ts";
+import { checkSliceEntry, readTensorBytes } from "./entry_reader.ts";
+import { CorruptCheckpointError, TensorNotFoundError } from "./errors.ts";
+import { checkSlices, formatSlice } from "./slice_geometry.ts";
 import { displayKey } from "./keys.ts";
 import { readTensor, type SliceSource } from "./slice_reader.ts";
 import { decodeStringTensor } from "./string_tensor.ts";
@@ -64,12 +66,32 @@ export async function verifyTensors(store: SliceSource, index: BundleIndex): Pro
   let n = 0;
   for (const e of index.variables()) {
     if (e.slices.length > 0) {
-      // Reads and checks every slice, and the coverage of the full tensor where assemblable.
-      for (const s of e.slices) {
-        const se = index.getSlice(e.key, s);
-        if (se) await readTensorBytes(store, index, se);
+      // Every slice: inside the shape, disjoint, present with its shape, covering the tensor,
+      // and its bytes matching their checksum (strings and variants included).
+      const key = displayKey(e.key);
+      const boxes = checkSlices(e.slices, e.shape, { key });
+      let covered = 0;
+      for (let i = 0; i < e.slices.length; i++) {
+        const se = index.getSlice(e.key, e.slices[i]);
+        if (!se) {
+          throw new TensorNotFoundError(
+            `Slice ${formatSlice(e.slices[i])} of ${key} not found in checkpoint ${index.prefix}`,
+            { key },
+          );
+        }
+        checkSliceEntry(e, se, boxes[i].length);
+        const bytes = await readTensorBytes(store, index, se);
+        if (e.dtype === DT_STRING) decodeStringTensor(bytes, numElements(se.shape), key);
+        covered += numElements(boxes[i].length);
       }
-      if (e.dtype !== DT_STRING) await readTensor(store, index, e.key);
+      if (covered !== numElements(e.shape)) {
+        throw new CorruptCheckpointError(
+          `Does not have sufficient slices for partitioned tensor ${key}: ${covered} of ` +
+            `${numElements(e.shape)} elements`,
+          { key, expected: numElements(e.shape), actual: covered },
+        );
+      }
+      if (e.dtype !== DT_STRING && e.dtype !== DT_VARIANT) await readTensor(store, index, e.key);
     } else {
       const bytes = await readTensorBytes(store, index, e);
       if (e.dtype === DT_STRING) decodeStringTensor(bytes, numElements(e.shape), displayKey(e.key));

@@ -30,6 +30,7 @@ export {
 } from "./errors.ts";
 export {
   DT_FLOAT,
+  DT_INT64,
   DT_STRING,
   DT_VARIANT,
   dtypeElementSize,

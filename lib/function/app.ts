@@ -86,6 +86,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     run: deps.run,
     store,
     log,
+    engine: config.engine,
     ...(deps.now ? { now: deps.now } : {}),
   });
   const events = createEventProcessor({ store, config, runner, log });

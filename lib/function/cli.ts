@@ -47,7 +47,12 @@ export async function cliWarmStart(
     }
     const spec = await loadSpecFile(args.spec, jobStore(deps.store), Deno.cwd());
     checkSpecAllowed(spec, config.allowed);
-    const runner = createJobRunner({ run: deps.run, store: deps.store, log });
+    const runner = createJobRunner({
+      run: deps.run,
+      store: deps.store,
+      log,
+      engine: config.engine,
+    });
     const outcome = await runner.runJob({ spec, dryRun: args.dryRun, trigger: { source: "cli" } });
     console.log(JSON.stringify(outcome.report, null, 2));
     return 0;

@@ -54,6 +54,11 @@ export interface FunctionConfig {
   schedules: ScheduleRule[];
   /** Things an operator should know at start (e.g. no allow-list). */
   warnings: string[];
+  /**
+   * Engine options of every job: WARM_START_VERIFY_COPIES=0 trusts the store's checksums for
+   * server-side copies; WARM_START_CLAIM_STALE_MS is when a dead run's claim may be taken over.
+   */
+  engine: { verifyCopies: boolean; claim?: { staleMs: number; heartbeatMs: number } };
 }
 
 /** Where configuration comes from. */
@@ -210,5 +215,17 @@ export function loadConfig(source: ConfigSource): FunctionConfig {
     watches,
     schedules,
     warnings,
+    engine: engineOptions(env),
+  };
+}
+
+function engineOptions(env: (name: string) => string | undefined): FunctionConfig["engine"] {
+  const verify = env("WARM_START_VERIFY_COPIES");
+  const staleMs = positiveInt("WARM_START_CLAIM_STALE_MS", env("WARM_START_CLAIM_STALE_MS"), 0);
+  return {
+    verifyCopies: verify === undefined || !/^(0|false|no|off)$/i.test(verify.trim()),
+    ...(staleMs > 0
+      ? { claim: { staleMs, heartbeatMs: Math.max(50, Math.floor(staleMs / 4)) } }
+      : {}),
   };
 }

@@ -29,7 +29,7 @@ import {
 export interface Outcome {
   /** HTTP status. */
   status: number;
-  /** CLI exit code: 2 invalid input (nothing written), 1 any other failure. */
+  /** CLI exit code: 2 invalid input or corrupt checkpoint (nothing written), 1 any other failure. */
   exitCode: number;
   /** Status of the event record that started the job. */
   eventStatus: "refused" | "failed" | "superseded";
@@ -69,8 +69,10 @@ const TABLE: ReadonlyArray<readonly [ErrorClass, (e: never) => Outcome]> = [
   [ObjectChangedError, () => failed(503, true)],
   [StorageError, (e: StorageError) => failed(e.retryable ? 503 : 502, e.retryable)],
   [CheckpointNotFoundError, () => failed(404, true)],
-  [TensorNotFoundError, () => failed(422, false)],
-  [CheckpointError, () => failed(422, false)],
+  // A corrupt, inconsistent or unsupported checkpoint: bad input, nothing published (TF raises
+  // DataLossError / NotFoundError / InvalidArgumentError).
+  [TensorNotFoundError, () => ({ ...failed(422, false), exitCode: 2 })],
+  [CheckpointError, () => ({ ...failed(422, false), exitCode: 2 })],
 ];
 
 /** An aborted run (a newer event for the same object superseded it). */

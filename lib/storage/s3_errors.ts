@@ -67,6 +67,14 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
   if (e instanceof StorageError || e instanceof ObjectNotFoundError) return e;
   const err = (e ?? {}) as SdkErrorLike;
   if (err.name === "AbortError") return e as Error;
+  if (err.name === "CredentialsProviderError") {
+    // No credentials anywhere in the provider chain: retrying cannot help.
+    return new StorageError(
+      `${ctx.op} ${ctx.location}: no AWS credentials found; set AWS_ACCESS_KEY_ID and ` +
+        "AWS_SECRET_ACCESS_KEY (or a profile, web identity or instance role)",
+      { location: ctx.location, status: 401, retryable: false },
+    );
+  }
   const status = statusOf(e);
   const code = err.Code ?? err.code ?? err.name ?? "Error";
   const where = `${ctx.op} ${ctx.location}`;

@@ -11,7 +11,9 @@ import * as posix from "node:path/posix";
 import {
   type BundleIndex,
   CheckpointNotFoundError,
+  CorruptCheckpointError,
   dataLocation,
+  displayKey,
   indexLocation,
   type ObjectGraph,
   readBundleIndex,
@@ -84,6 +86,25 @@ async function open(store: JobStore, index: BundleIndex): Promise<OpenCheckpoint
     })),
     readObjectGraph(store, index),
   ]);
+  // An entry past the end of its data shard is a corrupt checkpoint, found before any byte moves.
+  for (const e of index.entries) {
+    if (e.slices.length > 0) continue;
+    const size = shardSizes[e.shardId];
+    if (size !== undefined && e.offset + e.size > size) {
+      const location = dataLocation(index.prefix, e.shardId, n);
+      throw new CorruptCheckpointError(
+        `Entry ${displayKey(e.key)} points past the end of ${location}: bytes [${e.offset}, ` +
+          `${e.offset + e.size}) of a ${size}-byte file`,
+        {
+          location,
+          key: displayKey(e.key),
+          offset: e.offset,
+          expected: `<= ${size}`,
+          actual: e.offset + e.size,
+        },
+      );
+    }
+  }
   return { prefix: index.prefix, index, shardSizes, ...(graph ? { graph } : {}) };
 }
 

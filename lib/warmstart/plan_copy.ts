@@ -19,6 +19,7 @@ import { SettingsError } from "./errors.ts";
 import { cppDtypeName, type DeferredErrors, type PartAssignment } from "./assignment.ts";
 import type { ModelPart } from "./model_variables.ts";
 import type { Segment } from "./plan.ts";
+import { suggest } from "./did_you_mean.ts";
 import { listRepr, strRepr, tensorShapeRepr } from "./python_repr.ts";
 import type { VariableGroup } from "./selection.ts";
 
@@ -40,7 +41,7 @@ export function requireOldTensor(ctx: CopyContext, tensor: string): BundleEntry 
   );
   throw new SettingsError(
     `Tensor ${tensor} is not found in ${ctx.ckptArg} checkpoint {${shown.join(", ")}` +
-      `${known.length > 30 ? `, ... (${known.length} tensors)` : ""}}`,
+      `${known.length > 30 ? `, ... (${known.length} tensors)` : ""}}${suggest([tensor], known)}`,
   );
 }
 

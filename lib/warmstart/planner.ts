@@ -19,6 +19,7 @@ import {
 } from "./plan.ts";
 import { planCopy } from "./plan_copy.ts";
 import { planVocab } from "./plan_vocab.ts";
+import { suggest } from "./did_you_mean.ts";
 import { dictKeysRepr, setRepr } from "./python_repr.ts";
 import { selectVariables } from "./selection.ts";
 import type { JobSpec, VariableReport } from "./types.ts";
@@ -102,7 +103,8 @@ function checkAllUsed(
   throw new SettingsError(
     `You provided the following variables in ${setting} that were not used: ` +
       `${setRepr(unused)}.  Perhaps you misspelled them?  Here is the list of viable ` +
-      `variable names: ${dictKeysRepr(viable)}`,
+      `variable names: ${dictKeysRepr(viable)}${suggest(unused, viable)}`,
+    { field: setting },
   );
 }
 

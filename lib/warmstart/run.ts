@@ -25,6 +25,7 @@ import { buildReport } from "./report.ts";
 import { DEFAULT_TUNING, type Tuning } from "./tuning.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
 import { vocabularyCache } from "./vocab_cache.ts";
+import { settingsWarnings } from "./warnings.ts";
 import { planSources, sourceId, verifySources } from "./verify_sources.ts";
 import type { Inputs } from "./open_inputs.ts";
 
@@ -115,9 +116,15 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     newShardSizes: inputs.new.shardSizes,
     vocabularies: vocabularyCache(store),
   });
-  if (options.dryRun) {
-    return buildReport(spec, plan, true, Math.round(performance.now() - started));
-  }
+  const warnings = await settingsWarnings(store, spec, plan, model, {
+    old: inputs.old.index,
+    new: inputs.new.index,
+  });
+  const report = (dryRun: boolean) => ({
+    ...buildReport(spec, plan, dryRun, Math.round(performance.now() - started)),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  });
+  if (options.dryRun) return report(true);
   const who = {
     jobId: options.job?.id ?? jobIdOf(spec),
     runId: crypto.randomUUID(),
@@ -135,20 +142,20 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   let staged: StagedData | undefined;
   try {
     staged = await stageVerified(store, plan, inputs, tuning, options);
-    const report = buildReport(spec, plan, false, Math.round(performance.now() - started));
     options.onProgress?.({ phase: "write-index", message: `publishing ${spec.output}` });
+    const final = report(false);
     const committed = await commitOutput(store, plan, staged, prepared as PreparedOutput, {
       who,
       inputs: inputEtags(store, spec, inputs, plan),
-      report,
+      report: final,
       ...(store.pinned(indexLocation(inputs.new.prefix))
         ? { newIndexEtag: store.pinned(indexLocation(inputs.new.prefix))! }
         : {}),
     });
     ok = true;
     staged = undefined;
-    progress("done", `wrote ${spec.output} (${report.totals.bytesWritten} bytes)`);
-    return { ...report, outcome: committed.converged ? "converged" : "written" };
+    progress("done", `wrote ${spec.output} (${final.totals.bytesWritten} bytes)`);
+    return { ...final, outcome: committed.converged ? "converged" : "written" };
   } finally {
     if (staged) await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
     await finishOutput(store, spec.output, prepared, ok);

@@ -54,14 +54,14 @@ Deno.test("deno task inspect <prefix> prints one line per variable (slice keys a
   assert.deepEqual(stdout.trimEnd().split("\n"), want);
 });
 
-Deno.test("deno task inspect on corrupt checkpoints: exit 1, one line on stderr, no stack trace", async () => {
+Deno.test("deno task inspect on corrupt checkpoints: exit 2, one line on stderr, no stack trace", async () => {
   for (
     const [name, extra] of [["bad_magic", []], ["data_block_flip", []], ["tensor_flip", [
       "--verify",
     ]]] as const
   ) {
     const { code, stdout, stderr } = await inspect(fixturePath(`corrupt/${name}`), ...extra);
-    assert.equal(code, 1, `${name}: ${stdout}`);
+    assert.equal(code, 2, `${name}: ${stdout}`);
     const lines = stderr.trimEnd().split("\n");
     assert.equal(lines.length, 1, stderr);
     assert.match(lines[0], /^inspect: CorruptCheckpointError: /);

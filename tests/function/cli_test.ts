@@ -113,7 +113,7 @@ Deno.test("warm-start CLI: the sample job prints its report and TensorFlow resto
   });
 });
 
-Deno.test("warm-start CLI: a failure past validation exits 1 and publishes nothing", async () => {
+Deno.test("warm-start CLI: a corrupt input found past validation exits 2 and publishes nothing", async () => {
   await withDir(async (dir) => {
     await copySample(dir);
     // A corrupt OLD index: the spec is valid, the job fails while reading.
@@ -122,8 +122,12 @@ Deno.test("warm-start CLI: a failure past validation exits 1 and publishes nothi
     bytes.fill(0xff, bytes.length - 48);
     await Deno.writeFile(index, bytes);
     const r = await runCli(["warm-start", "--spec", "warm_start.json"], { cwd: dir });
-    assertEquals(r.code, 1, r.stderr);
+    assertEquals(r.code, 2, r.stderr);
     assertEquals(r.stdout, "");
+    assertEquals(
+      (lastLog(r.stderr) as { error: { type: string } }).error.type,
+      "CorruptCheckpointError",
+    );
     assertEquals([...Deno.readDirSync(dir)].some((e) => e.name === "merged"), false);
   });
 });
