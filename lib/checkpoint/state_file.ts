@@ -83,8 +83,14 @@ function unescapeString(raw: string, line: number): string {
 }
 
 /**
- * Parses the text of a `checkpoint` file. Throws CorruptCheckpointError on syntax errors or
- * unknown fields.
+ * Parses the text of a `checkpoint` file like protobuf's text_format does: `field: value` pairs
+ * in any layout (line breaks are not significant, `#` starts a comment, `,`/`;` may separate
+ * fields, adjacent string literals concatenate). Throws CorruptCheckpointError on syntax errors
+ * or unknown fields.
+ *
+ * @param text the file's text
+ * @param location for messages
+ * @returns the state
  */
 export function parseCheckpointState(text: string, location?: string): CheckpointState {
   const state: CheckpointState = {
@@ -92,35 +98,66 @@ export function parseCheckpointState(text: string, location?: string): Checkpoin
     allModelCheckpointPaths: [],
     allModelCheckpointTimestamps: [],
   };
-  const lines = text.split(/\r?\n/);
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$/.exec(line);
-    const fail = (why: string): never => {
-      throw new CorruptCheckpointError(
-        `Cannot parse checkpoint state ${location ?? ""} line ${n + 1}: ${why}`,
-        { location, actual: lines[n] },
-      );
-    };
-    if (!m) fail("expected `field: value`");
-    const [, field, rawValue] = m!;
-    const str = () => {
-      const q = /^(["'])(.*)\1$/.exec(rawValue);
-      if (!q) return fail("expected a quoted string");
+  let i = 0;
+  const line = () => text.slice(0, i).split("\n").length;
+  const fail = (why: string): never => {
+    throw new CorruptCheckpointError(
+      `Cannot parse checkpoint state ${location ?? ""} line ${line()}: ${why}`,
+      { location, actual: text.slice(i, i + 40) },
+    );
+  };
+  const skip = () => {
+    for (;;) {
+      while (i < text.length && /\s/.test(text[i])) i++;
+      if (text[i] !== "#") return;
+      while (i < text.length && text[i] !== "\n") i++;
+    }
+  };
+  const str = (): string => {
+    let value = "";
+    skip();
+    if (text[i] !== '"' && text[i] !== "'") fail("expected a quoted string");
+    while (text[i] === '"' || text[i] === "'") {
+      const quote = text[i++];
+      const start = i;
+      while (i < text.length && text[i] !== quote) {
+        if (text[i] === "\n") fail("unterminated string");
+        i += text[i] === "\\" ? 2 : 1;
+      }
+      if (i >= text.length) fail("unterminated string");
       try {
-        return unescapeString(q![2], n + 1);
+        value += unescapeString(text.slice(start, i++), line());
       } catch (e) {
-        return fail((e as Error).message);
+        fail((e as Error).message);
       }
-    };
-    const num = () => {
-      const v = Number(rawValue.replace(/[fF]$/, ""));
-      if (rawValue === "" || Number.isNaN(v) && !/^-?nan$/i.test(rawValue)) {
-        fail("expected a number");
-      }
-      return v;
-    };
+      skip();
+    }
+    return value;
+  };
+  const num = (): number => {
+    skip();
+    const m = /^[-+]?(?:inf(?:inity)?|nan|[0-9.]+(?:[eE][-+]?[0-9]+)?)[fF]?/i.exec(text.slice(i));
+    if (!m) return fail("expected a number");
+    i += m[0].length;
+    const raw = m[0].replace(/[fF]$/, "").toLowerCase();
+    const sign = raw.startsWith("-") ? -1 : 1;
+    const bare = raw.replace(/^[-+]/, "");
+    if (bare === "nan") return NaN;
+    if (bare.startsWith("inf")) return sign * Infinity;
+    const v = Number(raw);
+    if (Number.isNaN(v)) fail("expected a number");
+    return v;
+  };
+  for (;;) {
+    skip();
+    if (i >= text.length) break;
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
+    if (!m) fail("expected a field name");
+    const field = m![0];
+    i += field.length;
+    skip();
+    if (text[i] !== ":") fail(`expected ':' after ${field}`);
+    i++;
     switch (field) {
       case "model_checkpoint_path":
         state.modelCheckpointPath = str();
@@ -137,6 +174,8 @@ export function parseCheckpointState(text: string, location?: string): Checkpoin
       default:
         fail(`unknown field ${field}`);
     }
+    skip();
+    if (text[i] === "," || text[i] === ";") i++;
   }
   return state;
 }
@@ -214,7 +253,16 @@ export async function readCheckpointState(
 ): Promise<CheckpointState | undefined> {
   const location = joinLocation(dir, STATE_FILE_NAME);
   if (!(await store.stat(location, options))) return undefined;
-  const text = new TextDecoder().decode(await store.read(location, options));
+  let text: string;
+  try {
+    text = utf8Decoder.decode(await store.read(location, options));
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    // Python's text_format reads it as UTF-8 and fails the same way (UnicodeDecodeError).
+    throw new CorruptCheckpointError(`Checkpoint state ${location} is not UTF-8 text`, {
+      location,
+    });
+  }
   return parseCheckpointState(text, location);
 }
 

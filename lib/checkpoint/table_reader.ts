@@ -78,11 +78,13 @@ export function readBlock(
   const where = `${kind} block at offset ${handle.offset} (${handle.size} bytes) in ${
     location ?? "table"
   }`;
+  // Like TF's ReadBlock (tensorflow/core/lib/io/format.cc), a block must lie inside the file; its
+  // checksum then decides whether its bytes are intact.
   const end = handle.offset + handle.size + BLOCK_TRAILER_LENGTH;
-  const dataEnd = file.length - FOOTER_LENGTH;
+  const dataEnd = file.length;
   if (end > dataEnd) {
     throw new CorruptCheckpointError(
-      `Truncated block read: ${where} ends at ${end}, past the table contents (${dataEnd} bytes)`,
+      `Truncated block read: ${where} ends at ${end}, past the end of the file (${dataEnd} bytes)`,
       { location, offset: handle.offset, expected: end, actual: dataEnd },
     );
   }
@@ -133,8 +135,10 @@ export interface TableInfo {
 }
 
 /**
- * All entries of a table file, in file order, every block's checksum verified (including the
- * metaindex block, which must be empty). Unsorted or duplicate keys are rejected.
+ * All entries of a table file, in file order, the checksum of every block read verified. The
+ * metaindex block is not read, like TF (tensorflow/core/lib/io/table.cc reads only the index
+ * and data blocks): bytes TF ignores cannot fail a checkpoint TF reads. Unsorted or duplicate
+ * keys are rejected.
  */
 export function readTable(
   file: Uint8Array,
@@ -184,12 +188,6 @@ export function readTable(
     prevIndexKey = ie.key;
     for (const e of block) entries.push(e);
   }
-  // TF never reads the metaindex block (it would list a filter block); we still verify it, last.
-  parseBlock(readBlock(file, footer.metaindex, "metaindex", location), {
-    location,
-    offset: footer.metaindex.offset,
-    kind: "metaindex",
-  });
   if (options.requireSorted !== false) {
     for (let i = 1; i < entries.length; i++) {
       if (compareKeys(entries[i - 1].key, entries[i].key) >= 0) {

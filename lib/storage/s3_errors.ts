@@ -130,7 +130,10 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
   }
   const throttled = status === 503 || status === 429 || code === "SlowDown" ||
     code === "Throttling";
-  const retryable = throttled || (status !== undefined && status >= 500) ||
+  // A 2xx answer the SDK could not read (a body cut short, a garbled XML reply): the request's
+  // outcome is unknown, so it is a transport fault worth retrying.
+  const unreadable = status !== undefined && status >= 200 && status < 300;
+  const retryable = throttled || unreadable || (status !== undefined && status >= 500) ||
     code === "RequestTimeout" ||
     code === "ConditionalRequestConflict" || status === undefined ||
     NETWORK_CODES.has(err.code ?? "");

@@ -9,6 +9,7 @@
 import {
   type BundleEntry,
   type BundleIndex,
+  displayKey,
   dtypeElementSize,
   isSliceAssemblable,
   locateBox,
@@ -35,9 +36,11 @@ export interface CopyContext {
 export function requireOldTensor(ctx: CopyContext, tensor: string): BundleEntry {
   const entry = ctx.oldIndex.get(tensor);
   if (entry) return entry;
-  const known = ctx.oldIndex.variables().map((e) => new TextDecoder().decode(e.key));
-  const shown = known.slice(0, 30).map((k) =>
-    `${strRepr(k)}: ${listRepr(ctx.oldIndex.get(k)!.shape)}`
+  // Keys are bytes: shown as text when they are UTF-8, else as hex (never looked up again).
+  const variables = ctx.oldIndex.variables();
+  const known = variables.map((e) => displayKey(e.key));
+  const shown = variables.slice(0, 30).map((e) =>
+    `${strRepr(displayKey(e.key))}: ${listRepr(e.shape)}`
   );
   throw new SettingsError(
     `Tensor ${tensor} is not found in ${ctx.ckptArg} checkpoint {${shown.join(", ")}` +

@@ -16,6 +16,7 @@ import { type ClaimTiming, DEFAULT_CLAIM_TIMING } from "./claim.ts";
 import { commitOutput, finishOutput, type PreparedOutput, prepareOutput } from "./commit.ts";
 import { type StagedData, stagePlan } from "./executor.ts";
 import { jobIdOf } from "./job_id.ts";
+import { isPublished, readMarker } from "./marker.ts";
 import type { Plan } from "./plan.ts";
 import { loadNewModel } from "./new_model.ts";
 import { oldCheckpointKeys } from "./object_renames.ts";
@@ -25,7 +26,7 @@ import { buildReport } from "./report.ts";
 import { DEFAULT_TUNING, type Tuning } from "./tuning.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
 import { vocabularyCache } from "./vocab_cache.ts";
-import { settingsWarnings } from "./warnings.ts";
+import { enforceStrict, inputWarnings, planWarnings, withHints } from "./warnings.ts";
 import { planSources, sourceId, verifySources } from "./verify_sources.ts";
 import type { Inputs } from "./open_inputs.ts";
 
@@ -105,6 +106,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     ...(spec.trainableVariables ? { trainableVariables: spec.trainableVariables } : {}),
     ...(inputs.new.graph ? { objectGraph: inputs.new.graph } : {}),
   });
+  const early = await inputWarnings(store, { old: inputs.old.index, new: inputs.new.index });
   const plan = await buildPlan({
     spec,
     oldIndex: inputs.old.index,
@@ -115,11 +117,11 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
       : {}),
     newShardSizes: inputs.new.shardSizes,
     vocabularies: vocabularyCache(store),
+  }).catch((e) => {
+    throw withHints(e, early);
   });
-  const warnings = await settingsWarnings(store, spec, plan, model, {
-    old: inputs.old.index,
-    new: inputs.new.index,
-  });
+  const warnings = [...early, ...planWarnings(spec, plan, model)];
+  enforceStrict(spec, warnings);
   const report = (dryRun: boolean) => ({
     ...buildReport(spec, plan, dryRun, Math.round(performance.now() - started)),
     ...(warnings.length > 0 ? { warnings } : {}),
@@ -156,6 +158,15 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     staged = undefined;
     progress("done", `wrote ${spec.output} (${final.totals.bytesWritten} bytes)`);
     return { ...final, outcome: committed.converged ? "converged" : "written" };
+  } catch (e) {
+    // Another run of this same job may have published while this one ran (and cleaned this
+    // run's staged uploads as leftovers): its output is this job's output.
+    const marker = await readMarker(store, spec.output).catch(() => undefined);
+    if (marker?.jobId === who.jobId && await isPublished(store, marker).catch(() => false)) {
+      progress("done", `${spec.output} was published by another run of this job`);
+      return { ...marker.report, outcome: "converged" };
+    }
+    throw e;
   } finally {
     if (staged) await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
     await finishOutput(store, spec.output, prepared, ok);

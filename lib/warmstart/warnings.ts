@@ -34,47 +34,76 @@ function selects(spec: JobSpec): boolean {
 }
 
 /**
- * The warnings of a planned job.
+ * Warnings about the inputs themselves, known before planning: OLD and NEW the wrong way round.
  *
  * @param store the job's store
- * @param spec the job
- * @param plan its plan
- * @param model NEW's variables
  * @param indexes OLD's and NEW's index
- * @returns the warnings, for the report
- * @throws SettingsError with the warnings when the spec is strict
+ * @returns the warnings
  */
-export async function settingsWarnings(
+export async function inputWarnings(
   store: Store,
-  spec: JobSpec,
-  plan: Plan,
-  model: NewModel,
   indexes: { old: BundleIndex; new: BundleIndex },
 ): Promise<string[]> {
-  const warnings: string[] = [];
-  if (selects(spec) && plan.variables.every((v) => v.action === "keep")) {
-    const trainable = model.variables.filter((v) => v.trainable).map((v) => v.name);
-    warnings.push(
-      "vars_to_warm_start selected no variable: nothing is warm-started from OLD " +
-        `(NEW's trainable variables: ${
-          trainable.length > 0 ? trainable.slice(0, 10).join(", ") : "none detected"
-        }${trainable.length > 10 ? ", ..." : ""})`,
-    );
-  }
   const [oldStep, newStep] = await Promise.all([
     globalStep(store, indexes.old).catch(() => undefined),
     globalStep(store, indexes.new).catch(() => undefined),
   ]);
   if (oldStep !== undefined && newStep !== undefined && newStep > oldStep) {
-    warnings.push(
+    return [
       `NEW's global_step (${newStep}) is larger than OLD's (${oldStep}): ckpt_to_initialize_from ` +
-        "and new_checkpoint may be the wrong way round",
-    );
+      "and new_checkpoint may be the wrong way round",
+    ];
   }
+  return [];
+}
+
+/**
+ * Warnings about the plan: a selection that warm-starts nothing.
+ *
+ * @param spec the job
+ * @param plan its plan
+ * @param model NEW's variables
+ * @returns the warnings
+ */
+export function planWarnings(spec: JobSpec, plan: Plan, model: NewModel): string[] {
+  if (!selects(spec) || !plan.variables.every((v) => v.action === "keep")) return [];
+  const trainable = model.variables.filter((v) => v.trainable).map((v) => v.name);
+  return [
+    "vars_to_warm_start selected no variable: nothing is warm-started from OLD " +
+    `(NEW's trainable variables: ${
+      trainable.length > 0 ? trainable.slice(0, 10).join(", ") : "none detected"
+    }${trainable.length > 10 ? ", ..." : ""})`,
+  ];
+}
+
+/**
+ * Refuses a strict job that has warnings.
+ *
+ * @param spec the job
+ * @param warnings its warnings
+ * @throws SettingsError listing them when the spec is strict
+ */
+export function enforceStrict(spec: JobSpec, warnings: string[]): void {
   if (spec.strict && warnings.length > 0) {
     throw new SettingsError(`Refused by "strict": true: ${warnings.join("; ")}`, {
       field: "strict",
     });
   }
-  return warnings;
+}
+
+/**
+ * A settings error with the input warnings appended: the likely cause of TF's error (e.g. a
+ * shape mismatch because OLD and NEW were given the wrong way round).
+ *
+ * @param e the error planning raised
+ * @param warnings the input warnings
+ * @returns the error to throw
+ */
+export function withHints(e: unknown, warnings: string[]): unknown {
+  if (!(e instanceof SettingsError) || warnings.length === 0) return e;
+  const hinted = new SettingsError(`${e.message} (note: ${warnings.join("; ")})`, {
+    ...(e.field !== undefined ? { field: e.field } : {}),
+  });
+  Object.setPrototypeOf(hinted, Object.getPrototypeOf(e));
+  return hinted;
 }

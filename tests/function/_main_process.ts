@@ -7,6 +7,30 @@
 /** Path of main.ts. */
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
+/**
+ * What a child Deno needs from this environment to work offline-first like this one: its module
+ * cache and the TLS roots of the machine's registry proxy (for packages loaded lazily).
+ */
+export function passThroughEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (
+    const name of [
+      "DENO_DIR",
+      "DENO_CERT",
+      "NODE_EXTRA_CA_CERTS",
+      "SSL_CERT_FILE",
+      "SSL_CERT_DIR",
+      "HTTPS_PROXY",
+      "HTTP_PROXY",
+      "NO_PROXY",
+    ]
+  ) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 /** The output of one CLI run. */
 export interface CliResult {
   code: number;
@@ -26,7 +50,7 @@ export async function runCli(
       NO_COLOR: "1",
       PATH: Deno.env.get("PATH") ?? "",
       HOME: Deno.env.get("HOME") ?? "/tmp",
-      ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+      ...passThroughEnv(),
       ...options.env,
     },
     clearEnv: true,
@@ -68,6 +92,7 @@ export async function startServer(
       NO_COLOR: "1",
       PATH: Deno.env.get("PATH") ?? "",
       HOME: Deno.env.get("HOME") ?? "/tmp",
+      ...passThroughEnv(),
       ...env,
       PORT: String(port),
     },
