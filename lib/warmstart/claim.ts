@@ -64,6 +64,11 @@ export interface Claim {
   isOurs(): Promise<boolean>;
   /** Stops refreshing; removes the claim if it is still this run's. */
   release(): Promise<void>;
+  /**
+   * Stops refreshing but keeps the claim: after a failure with files already visible, a rerun of
+   * this job must recognise them as its own.
+   */
+  keep(): void;
 }
 
 /** Where the claim of `output` lives. */
@@ -181,6 +186,10 @@ export async function claimOutput(
     ...(previousJobId !== undefined ? { previousJobId } : {}),
     async isOurs() {
       return (await readClaim(store, location))?.jobId === ids.jobId;
+    },
+    keep() {
+      stopped = true;
+      clearInterval(timer);
     },
     async release() {
       stopped = true;

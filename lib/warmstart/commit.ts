@@ -186,6 +186,12 @@ async function abortLeftovers(store: JobStore, output: string, keep: Set<string>
   );
 }
 
+/** How far a commit got, for cleaning up after a failure. */
+export interface CommitProgress {
+  /** Set once the first staged shard became visible. */
+  visible: boolean;
+}
+
 /** What a commit produced. */
 export interface Committed {
   /** The published files. */
@@ -216,6 +222,7 @@ export async function commitOutput(
     report: Report;
     newIndexEtag?: string;
   },
+  progress: CommitProgress = { visible: false },
 ): Promise<Committed> {
   const { output } = plan;
   if (!await prepared.claim?.isOurs()) {
@@ -223,6 +230,7 @@ export async function commitOutput(
   }
   const files: PublishedFile[] = [];
   for (const shard of staged.shards) {
+    progress.visible = true;
     const w = await store.completeUpload(shard.upload, shard.parts);
     files.push({ location: shard.location, size: w.size, etag: w.etag });
   }
@@ -277,21 +285,24 @@ export async function commitOutput(
 }
 
 /**
- * Ends a run: releases the claim and, after a successful publish, aborts what dead runs left.
+ * Ends a run: after a publish, releases the claim and aborts what dead runs left; after a failure
+ * with nothing visible, releases the claim; after a failure with files already visible, keeps
+ * it, so that a rerun of this job recognises them as its own and converges.
  *
  * @param store the job's store
  * @param output the output prefix
  * @param prepared the claim
- * @param ok whether the output was published
+ * @param end how the run ended
  */
 export async function finishOutput(
   store: JobStore,
   output: string,
   prepared: PreparedOutput,
-  ok: boolean,
+  end: "published" | "failed" | "failed_visible",
 ): Promise<void> {
+  if (end === "failed_visible") return prepared.claim?.keep();
   await prepared.claim?.release().catch(() => {});
-  if (ok) await abortLeftovers(store, output, new Set()).catch(() => {});
+  if (end === "published") await abortLeftovers(store, output, new Set()).catch(() => {});
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -142,6 +142,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   }
   let ok = false;
   let staged: StagedData | undefined;
+  const commit = { visible: false };
   try {
     staged = await stageVerified(store, plan, inputs, tuning, options);
     options.onProgress?.({ phase: "write-index", message: `publishing ${spec.output}` });
@@ -153,7 +154,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
       ...(store.pinned(indexLocation(inputs.new.prefix))
         ? { newIndexEtag: store.pinned(indexLocation(inputs.new.prefix))! }
         : {}),
-    });
+    }, commit);
     ok = true;
     staged = undefined;
     progress("done", `wrote ${spec.output} (${final.totals.bytesWritten} bytes)`);
@@ -169,7 +170,12 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     throw e;
   } finally {
     if (staged) await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
-    await finishOutput(store, spec.output, prepared, ok);
+    await finishOutput(
+      store,
+      spec.output,
+      prepared,
+      ok ? "published" : commit.visible ? "failed_visible" : "failed",
+    );
   }
 }
 

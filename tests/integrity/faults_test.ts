@@ -106,3 +106,49 @@ Deno.test({
     await server.stop();
   }
 });
+
+Deno.test({
+  name: "faults: a job whose last write (the marker) fails for good converges when run again",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const server = await startVersitygw({ buckets: ["lastwrite"] });
+  const proxy = startFaultProxy(server.endpoint);
+  const direct = new S3Store({ env: server.env });
+  const env = {
+    ...server.env,
+    AWS_ENDPOINT_URL: proxy.endpoint,
+    AWS_ENDPOINT_URL_S3: proxy.endpoint,
+  };
+  try {
+    const dir = "s3://lastwrite/job";
+    const spec = await syntheticJob(direct, dir, { vocab: 2000, dim: 8, dense: 1, denseMiB: 1 });
+    // Every attempt to write the completion marker fails: the index is already published.
+    proxy.inject(
+      (r) => r.method === "PUT" && r.path.endsWith(".done.json"),
+      { kind: "status", status: 503, code: "SlowDown" },
+      Infinity,
+    );
+    const failed = await runCli(["warm-start", "--spec", spec], { env });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal((lastLog(failed.stderr).error as { retryable: boolean }).retryable, true);
+    assert.ok(await direct.stat(`${dir}/out/model-0.index`), "the index was published first");
+    proxy.clear();
+    const again = await runCli(["warm-start", "--spec", spec], { env });
+    assert.equal(
+      again.code,
+      0,
+      `the rerun must converge, not refuse its own output: ${again.stderr}`,
+    );
+    assert.ok(
+      await direct.stat(`${dir}/.warm_start/model-0.done.json`) ||
+        await direct.stat(`${dir}/out/.warm_start/model-0.done.json`),
+    );
+    const third = await runCli(["warm-start", "--spec", spec], { env });
+    assert.equal(lastLog(third.stderr).phase, "already_done");
+  } finally {
+    direct.client.destroy();
+    await proxy.close();
+    await server.stop();
+  }
+});
