@@ -48,6 +48,7 @@ export {
   CheckpointNotFoundError,
   CorruptCheckpointError,
   type ErrorDetails,
+  KerasFileError,
   TensorNotFoundError,
   UnsupportedError,
 } from "./checkpoint/mod.ts";

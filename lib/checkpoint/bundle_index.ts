@@ -14,6 +14,7 @@ import { TableWriter } from "./table_writer.ts";
 import { compareKeys, displayKey, keyBytes, keyId } from "./keys.ts";
 import { encodeSliceKey } from "./slice_key.ts";
 import { indexLocation } from "./naming.ts";
+import { kerasFileError, kerasFileKind } from "./keras_file.ts";
 
 /** kTensorBundleVersion: the consumer version this reader implements. */
 export const BUNDLE_VERSION = 1;
@@ -127,6 +128,8 @@ export function validateHeader(h: BundleHeader, location?: string): void {
 /** Decodes a whole `.index` file (already in memory). */
 export function decodeBundleIndex(prefix: string, file: Uint8Array): BundleIndex {
   const location = indexLocation(prefix);
+  const keras = kerasFileKind(file);
+  if (keras) throw kerasFileError(location, keras);
   const { entries: raw } = readTable(file, { location });
   if (raw.length === 0 || raw[0].key.length !== 0) {
     throw new CorruptCheckpointError(

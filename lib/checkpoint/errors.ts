@@ -122,3 +122,26 @@ export class UnsupportedError extends CheckpointError {
     this.name = "UnsupportedError";
   }
 }
+
+/**
+ * A Keras file (`.weights.h5`, `.keras`) where a TensorFlow checkpoint was expected; the message
+ * says how to save a TF checkpoint from Keras.
+ */
+export class KerasFileError extends CheckpointError {
+  /** Stable machine-readable tag of the class. */
+  override readonly code: string = "keras_file";
+  /** The job spec field naming the file, when known. */
+  readonly field?: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param message what the file is and what to pass instead
+   * @param details the location (and the spec field)
+   */
+  constructor(message: string, details: ErrorDetails & { field?: string } = {}) {
+    super(message, details);
+    this.name = "KerasFileError";
+    if (details.field !== undefined) this.field = details.field;
+  }
+}

@@ -25,6 +25,7 @@ export {
   CheckpointNotFoundError,
   CorruptCheckpointError,
   type ErrorDetails,
+  KerasFileError,
   TensorNotFoundError,
   UnsupportedError,
 } from "./errors.ts";

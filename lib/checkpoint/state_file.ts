@@ -8,6 +8,7 @@
 import { CheckpointNotFoundError, CorruptCheckpointError } from "./errors.ts";
 import { joinLocation, type ReadOptions, type Store } from "../storage/mod.ts";
 import { indexLocation } from "./naming.ts";
+import { refuseKerasFile } from "./keras_file.ts";
 
 /** Name of the state file in a checkpoint directory. */
 export const STATE_FILE_NAME = "checkpoint";
@@ -277,6 +278,7 @@ export async function resolveCheckpointPrefix(store: Store, dirOrPrefix: string)
   const stateLocation = joinLocation(x, STATE_FILE_NAME);
   const state = await readCheckpointState(store, x);
   if (!state) {
+    await refuseKerasFile(store, x);
     throw new CheckpointNotFoundError(
       `No checkpoint at ${dirOrPrefix}: neither ${indexLocation(x)} nor ${stateLocation} exists. ` +
         `Pass a checkpoint prefix (e.g. dir/ckpt-1, whose .index file exists) or a directory ` +

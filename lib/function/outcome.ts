@@ -8,6 +8,7 @@
 import {
   CheckpointError,
   CheckpointNotFoundError,
+  KerasFileError,
   TensorNotFoundError,
 } from "../checkpoint/mod.ts";
 import {
@@ -72,6 +73,7 @@ const TABLE: ReadonlyArray<readonly [ErrorClass, (e: never) => Outcome]> = [
   // A corrupt, inconsistent or unsupported checkpoint: bad input, nothing published (TF raises
   // DataLossError / NotFoundError / InvalidArgumentError).
   [TensorNotFoundError, () => ({ ...failed(422, false), exitCode: 2 })],
+  [KerasFileError, () => refused(422)],
   [CheckpointError, () => ({ ...failed(422, false), exitCode: 2 })],
 ];
 
@@ -121,5 +123,6 @@ export function errorBody(error: unknown): ErrorBody {
   if (e instanceof CheckpointError) {
     Object.assign(body, { location: e.location, key: e.key, offset: e.offset });
   }
+  if (e instanceof KerasFileError && e.field !== undefined) body.field = e.field;
   return { error: body };
 }

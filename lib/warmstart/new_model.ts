@@ -15,7 +15,7 @@ import {
 import { SpecError } from "./errors.ts";
 import type { Store } from "../storage/mod.ts";
 import { keyName, type ModelVariable, partsOf } from "./model_variables.ts";
-import { isNonTrainableByName, nonTrainableKeysFromObjectGraph } from "./trainable.ts";
+import { isNonTrainableByName, trainableFromObjectGraph } from "./trainable.ts";
 
 /** The NEW model. */
 export interface NewModel {
@@ -85,8 +85,10 @@ export async function loadNewModel(
     nameSinglePartitions(variables, meta, metaLocation);
   } else if (options.objectGraph) {
     trainableSource = "object_graph";
-    const excluded = nonTrainableKeysFromObjectGraph(options.objectGraph);
-    for (const v of variables) v.trainable = !excluded.has(v.key) && !isNonTrainableByName(v.name);
+    const { trainableKeys } = trainableFromObjectGraph(options.objectGraph);
+    for (const v of variables) {
+      v.trainable = trainableKeys.has(v.key) && !isNonTrainableByName(v.name);
+    }
   } else {
     trainableSource = "name_rules";
     for (const v of variables) v.trainable = !isNonTrainableByName(v.name);

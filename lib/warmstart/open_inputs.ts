@@ -15,6 +15,7 @@ import {
   dataLocation,
   displayKey,
   indexLocation,
+  KerasFileError,
   type ObjectGraph,
   readBundleIndex,
   readObjectGraph,
@@ -115,6 +116,9 @@ async function resolveInput(store: JobStore, location: string, field: string): P
   } catch (e) {
     if (e instanceof CheckpointNotFoundError) {
       throw new SettingsError(`${field}: ${e.message}`, { field });
+    }
+    if (e instanceof KerasFileError) {
+      throw new KerasFileError(`${field}: ${e.message}`, { location: location, field });
     }
     throw e;
   }
