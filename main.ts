@@ -1,40 +1,46 @@
 /**
  * The warm-start function's entry point: the command line picks serving (HTTP API, event
- * triggers, schedules) or one CLI command. See README.md.
+ * triggers, schedules) or one CLI command. See README.md, or `main.ts --help`.
  *
  * ```
  * deno task start [--local]                      # serve on PORT (default 8000)
- * deno task warm-start --spec FILE [--dry-run]   # one job; report on stdout, progress on stderr
- * deno task inspect LOCATION [--json] [--verify] # list a checkpoint
+ * deno task warm-start --spec FILE [--dry-run]   # one job; progress on stderr, report on stdout
+ * deno task inspect LOCATION [--tensor NAME]     # list a checkpoint, print tensors
+ * deno task inspect diff A B                     # compare two checkpoints
  * ```
  *
  * @module
  */
 import {
   cliInspect,
+  cliInspectDiff,
   cliWarmStart,
   type CronFn,
   loadConfig,
   outcomeOf,
   parseCommand,
   serve,
-  USAGE,
 } from "./lib/function/mod.ts";
 import { defaultStore } from "./lib/storage/mod.ts";
 import { runWarmStart } from "./lib/warmstart/mod.ts";
+import pkg from "./deno.json" with { type: "json" };
 
 if (import.meta.main) {
   const env = (name: string) => Deno.env.get(name);
-  const deps = { store: defaultStore(), run: runWarmStart, env };
   try {
     const command = parseCommand(Deno.args);
-    if (command.command === "help") console.log(USAGE);
-    else if (command.command === "warm-start") Deno.exit(await cliWarmStart(command, deps));
-    else if (command.command === "inspect") Deno.exit(await cliInspect(command, deps));
+    if (command.command === "help") console.log(command.text);
+    else if (command.command === "version") console.log(`warm-start ${pkg.version}`);
     else {
-      const config = loadConfig({ env, local: command.local, cwd: Deno.cwd() });
-      const cron = typeof Deno.cron === "function" ? (Deno.cron as unknown as CronFn) : undefined;
-      serve(config, { ...deps, cron });
+      const deps = { store: defaultStore(), run: runWarmStart, env };
+      if (command.command === "warm-start") Deno.exit(await cliWarmStart(command, deps));
+      else if (command.command === "inspect") Deno.exit(await cliInspect(command, deps));
+      else if (command.command === "inspect-diff") Deno.exit(await cliInspectDiff(command, deps));
+      else {
+        const config = loadConfig({ env, local: command.local, cwd: Deno.cwd() });
+        const cron = typeof Deno.cron === "function" ? (Deno.cron as unknown as CronFn) : undefined;
+        serve(config, { ...deps, cron });
+      }
     }
   } catch (e) {
     console.error((e as Error).message);

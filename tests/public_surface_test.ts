@@ -118,6 +118,7 @@ const SURFACE: Record<string, string[]> = {
     "UnauthorizedError",
     "UsageError",
     "cliInspect",
+    "cliInspectDiff",
     "cliWarmStart",
     "createHandler",
     "createJobRunner",

@@ -1,31 +1,206 @@
 /**
- * Command-line arguments of main.ts:
+ * Command-line arguments of main.ts: one `node:util` parseArgs table per command, its help text
+ * (usage, options, the job spec's fields, examples) and its own words for unknown options.
  *
  * ```
- * deno task start [--local]                         # serve (the default command)
- * deno task warm-start --spec FILE [--dry-run]      # run one job, report on stdout
- * deno task inspect LOCATION [--json] [--verify]    # list (and verify) a checkpoint
+ * main.ts [serve] [--local]                               serve the HTTP API (the default)
+ * main.ts warm-start --spec FILE [--dry-run] [--json] [--log-format auto|json|text]
+ * main.ts inspect LOCATION [--json] [--verify] [--tensor NAME]...
+ * main.ts inspect diff A B [--json]
+ * main.ts --help | --version
  * ```
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { JOB_SPEC_FIELDS, VOCAB_INFO_FIELDS } from "../warmstart/mod.ts";
 import { UsageError } from "./errors.ts";
+
+/** How the CLI writes progress and logs on stderr. */
+export type LogFormat = "auto" | "json" | "text";
 
 /** A parsed command line. */
 export type Command =
   | { command: "serve"; local: boolean }
-  | { command: "warm-start"; spec: string; dryRun: boolean; local: boolean }
-  | { command: "inspect"; location: string; json: boolean; verify: boolean }
-  | { command: "help" };
+  | {
+    command: "warm-start";
+    spec: string;
+    dryRun: boolean;
+    local: boolean;
+    json: boolean;
+    logFormat: LogFormat;
+  }
+  | {
+    command: "inspect";
+    location: string;
+    json: boolean;
+    verify: boolean;
+    tensors: string[];
+  }
+  | { command: "inspect-diff"; a: string; b: string; json: boolean }
+  | { command: "help"; text: string }
+  | { command: "version" };
 
-/** Usage text. */
-export const USAGE = `Usage:
-  main.ts [serve] [--local]                  serve the HTTP API (PORT, default 8000)
-  main.ts warm-start --spec FILE [--dry-run] run one job; JSON report on stdout, progress on stderr
-  main.ts inspect LOCATION [--json] [--verify]
-                                             list a checkpoint's variables (--verify: check CRCs)
-Exit codes: 0 done, 2 invalid spec or settings (nothing written), 1 any other failure.`;
+const EXIT_CODES = "Exit codes: 0 done; 2 invalid spec, settings or arguments (nothing written); " +
+  "75 a retry may help\n(transient storage fault, object missing or changed); 1 any other failure.";
+
+function fieldLines(fields: Readonly<Record<string, { required: boolean; description: string }>>) {
+  const names = Object.keys(fields).filter((n) => !n.startsWith("$"));
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  return names.map((n) =>
+    `  ${n.padEnd(width)}${fields[n].required ? "(required) " : ""}${fields[n].description}`
+  ).join("\n");
+}
+
+/** Top-level usage. */
+export const USAGE = `warm-start: TensorFlow's warm_start on checkpoint files (local or S3).
+
+Usage:
+  main.ts [serve] [--local]                 serve the HTTP API, events and schedules (PORT, default 8000)
+  main.ts warm-start --spec FILE [--dry-run] run one job: progress on stderr, the report on stdout
+  main.ts inspect LOCATION [--tensor NAME]  list a checkpoint's variables, print tensors, --verify CRCs
+  main.ts inspect diff A B                  compare two checkpoints
+  main.ts --version
+
+Run "main.ts COMMAND --help" for a command's options and examples.
+${EXIT_CODES}`;
+
+const HELP: Record<string, string> = {
+  serve: `Usage: main.ts serve [--local]
+
+Serves POST /v1/warm-start, POST /v1/events and GET /healthz, and registers the schedules of
+WARM_START_CONFIG (Deno.cron). Configuration comes from the environment (see README.md).
+
+Options:
+  --local      local mode: no token needed; listens on 127.0.0.1 only (same as WARM_START_LOCAL=1)
+  -h, --help   this help
+
+Examples:
+  main.ts serve --local
+  WARM_START_TOKEN=$(openssl rand -hex 32) WARM_START_ALLOWED=s3://models/ main.ts serve`,
+
+  "warm-start":
+    `Usage: main.ts warm-start --spec FILE [--dry-run] [--json] [--log-format auto|json|text]
+
+Runs one job: reads the OLD and NEW checkpoints, writes the MERGED checkpoint at "output", exactly
+what tf.compat.v1.train.warm_start would initialise the NEW model to.
+
+Options:
+  --spec FILE         the job spec (JSON); relative locations resolve against FILE's directory
+  --dry-run           plan only: report what each variable would get, write nothing
+  --json              print the JSON report on stdout even on a terminal (default off a terminal)
+  --log-format FMT    auto (default): a progress bar on a terminal, JSON lines otherwise;
+                      json: JSON lines with progress every few seconds; text: plain lines
+  -h, --help          this help
+Environment: LOG_LEVEL (debug, info, warn, error; default info), AWS_* for s3:// locations.
+
+Job spec fields (JSON Schema: docs/job_spec.schema.json):
+${fieldLines(JOB_SPEC_FIELDS)}
+VocabInfo fields:
+${fieldLines(VOCAB_INFO_FIELDS)}
+
+Examples:
+  main.ts warm-start --spec docs/sample/warm_start.json --dry-run
+  main.ts warm-start --spec job.json --json > report.json
+
+${EXIT_CODES}`,
+
+  inspect: `Usage: main.ts inspect LOCATION [--json] [--verify] [--tensor NAME]...
+       main.ts inspect diff A B [--json]
+
+Lists a checkpoint's variables like tf.train.list_variables (LOCATION: a prefix, or a directory
+with a "checkpoint" state file; local or s3://), with the total number of parameters.
+
+Options:
+  --tensor NAME   print the tensor's values like TensorFlow's inspect_checkpoint (repeatable)
+  --verify        read every tensor and check its CRC32C
+  --json          JSON output
+  -h, --help      this help
+
+Examples:
+  main.ts inspect docs/sample/old/
+  main.ts inspect docs/sample/old/model.ckpt-100 --tensor emb
+  main.ts inspect diff docs/sample/new/model.ckpt-1 docs/sample/merged/model.ckpt-1
+
+${EXIT_CODES}`,
+
+  "inspect-diff": `Usage: main.ts inspect diff A B [--json]
+
+Compares two checkpoints: variables added, removed, reshaped, retyped, and for the rest whether
+their bytes are equal (by the CRC32C stored in each index; no data is read).
+
+Options:
+  --json       JSON output: {"added", "removed", "reshaped", "retyped", "equal", "different"}
+  -h, --help   this help
+
+Example:
+  main.ts inspect diff docs/sample/new/model.ckpt-1 docs/sample/merged/model.ckpt-1
+
+${EXIT_CODES}`,
+};
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+const HELP_OPTION = { help: { type: "boolean", short: "h", default: false } } as const;
+
+const OPTIONS: Record<string, Options> = {
+  serve: { local: { type: "boolean", default: false }, ...HELP_OPTION },
+  "warm-start": {
+    spec: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    local: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    "log-format": { type: "string", default: "auto" },
+    ...HELP_OPTION,
+  },
+  inspect: {
+    json: { type: "boolean", default: false },
+    verify: { type: "boolean", default: false },
+    tensor: { type: "string", multiple: true },
+    ...HELP_OPTION,
+  },
+  "inspect-diff": { json: { type: "boolean", default: false }, ...HELP_OPTION },
+};
+
+/** The command's help text. */
+export function helpText(command: string): string {
+  return HELP[command] ?? USAGE;
+}
+
+/** parseArgs with the command's own options; its errors reworded in the command's words. */
+function parse(command: string, args: string[]) {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: OPTIONS[command],
+      allowPositionals: true,
+      strict: true,
+    });
+    return {
+      values: values as Record<string, string | boolean | string[] | undefined>,
+      positionals,
+    };
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const option = /'(-[^' ]*)/.exec(err.message)?.[1] ?? "";
+    const name = command.replace("-diff", " diff");
+    const what = err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+      ? `unknown option ${option}`
+      : err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE"
+      ? `option ${option} needs a value`
+      : err.message;
+    throw new UsageError(`${name}: ${what} (see "main.ts ${name} --help")`, option || "argv");
+  }
+}
+
+function noExtra(command: string, positionals: string[], allowed: number): void {
+  if (positionals.length > allowed) {
+    const name = command.replace("-diff", " diff");
+    throw new UsageError(
+      `${name}: unexpected argument "${positionals[allowed]}" (see "main.ts ${name} --help")`,
+    );
+  }
+}
 
 /**
  * Parses `args` (Deno.args).
@@ -35,52 +210,83 @@ Exit codes: 0 done, 2 invalid spec or settings (nothing written), 1 any other fa
  * @throws UsageError for unknown commands or options, or a missing argument
  */
 export function parseCommand(args: string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        spec: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        local: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        verify: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+  const first = args[0];
+  if (first === "--version" || first === "-V") {
+    noExtra("main.ts", args, 1);
+    return { command: "version" };
   }
-  const { values, positionals } = parsed;
-  if (values.help) return { command: "help" };
-  const command = positionals[0] ?? "serve";
-  const extra = (from: number) => {
-    if (positionals.length > from) {
-      throw new UsageError(`Unexpected argument "${positionals[from]}"\n${USAGE}`);
+  if (first === "--help" || first === "-h" || first === "help") {
+    const topic = args[1] === "inspect" && args[2] === "diff" ? "inspect-diff" : args[1];
+    return { command: "help", text: topic ? helpText(topic) : USAGE };
+  }
+  let command = first === undefined || first.startsWith("-") ? "serve" : first;
+  let rest = first === undefined || first.startsWith("-") ? args : args.slice(1);
+  if (command === "inspect" && rest[0] === "diff") {
+    [command, rest] = ["inspect-diff", rest.slice(1)];
+  }
+  if (!(command in OPTIONS)) {
+    throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`, "command");
+  }
+  const { values, positionals } = parse(command, rest);
+  if (values.help) return { command: "help", text: helpText(command) };
+  switch (command) {
+    case "serve":
+      noExtra(command, positionals, 0);
+      return { command, local: values.local === true };
+    case "warm-start": {
+      noExtra(command, positionals, 0);
+      if (typeof values.spec !== "string") {
+        throw new UsageError(
+          'warm-start needs --spec FILE (see "main.ts warm-start --help")',
+          "--spec",
+        );
+      }
+      const logFormat = values["log-format"] as string;
+      if (!["auto", "json", "text"].includes(logFormat)) {
+        throw new UsageError(
+          `warm-start: --log-format must be auto, json or text, not "${logFormat}"`,
+          "--log-format",
+        );
+      }
+      return {
+        command,
+        spec: values.spec,
+        dryRun: values["dry-run"] === true,
+        local: values.local === true,
+        json: values.json === true,
+        logFormat: logFormat as LogFormat,
+      };
     }
-  };
-  if (command === "serve") {
-    extra(1);
-    return { command, local: values.local === true };
-  }
-  if (command === "warm-start") {
-    extra(1);
-    if (!values.spec) throw new UsageError(`warm-start needs --spec FILE\n${USAGE}`, "--spec");
-    return {
-      command,
-      spec: values.spec,
-      dryRun: values["dry-run"] === true,
-      local: values.local === true,
-    };
-  }
-  if (command === "inspect") {
-    extra(2);
-    const location = positionals[1];
-    if (location === undefined) {
-      throw new UsageError(`inspect needs a checkpoint directory or prefix\n${USAGE}`, "LOCATION");
+    case "inspect": {
+      noExtra(command, positionals, 1);
+      if (positionals[0] === undefined) {
+        throw new UsageError(
+          'inspect needs a checkpoint prefix or directory (see "main.ts inspect --help")',
+          "LOCATION",
+        );
+      }
+      return {
+        command,
+        location: positionals[0],
+        json: values.json === true,
+        verify: values.verify === true,
+        tensors: (values.tensor as string[] | undefined) ?? [],
+      };
     }
-    return { command, location, json: values.json === true, verify: values.verify === true };
+    default: {
+      noExtra(command, positionals, 2);
+      if (positionals.length < 2) {
+        throw new UsageError(
+          'inspect diff needs two checkpoints A and B (see "main.ts inspect diff --help")',
+          positionals.length === 0 ? "A" : "B",
+        );
+      }
+      return {
+        command: "inspect-diff",
+        a: positionals[0],
+        b: positionals[1],
+        json: values.json === true,
+      };
+    }
   }
-  throw new UsageError(`Unknown command "${command}"\n${USAGE}`);
 }

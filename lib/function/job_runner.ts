@@ -81,6 +81,9 @@ export interface JobRunner {
   idle(): Promise<void>;
 }
 
+/** At most one progress log line per phase this often (ms); a phase's first event is logged. */
+const PROGRESS_LOG_EVERY_MS = 3000;
+
 function rate(bytes: number, ms: number): number {
   return ms > 0 ? Math.round(bytes / (ms / 1000)) : 0;
 }
@@ -151,6 +154,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     }
     log("info", "job started", { ...fields, phase: "start", dryRun: request.dryRun === true });
     let report: Report;
+    let logged = { phase: "", at: -Infinity };
     try {
       report = await run(spec, {
         store,
@@ -159,7 +163,11 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         job: { id: jobId, trigger },
         ...deps.engine,
         onProgress: (event) => {
+          request.onProgress?.({ ...event, job: jobId });
           const ms = now() - started;
+          // Byte progress comes several times a second: the log gets a line every few seconds.
+          if (event.phase === logged.phase && ms - logged.at < PROGRESS_LOG_EVERY_MS) return;
+          logged = { phase: event.phase, at: ms };
           log("info", event.message, {
             ...fields,
             phase: event.phase,
@@ -168,7 +176,6 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
             rate: event.bytesDone === undefined ? undefined : rate(event.bytesDone, ms),
             durationMs: ms,
           });
-          request.onProgress?.({ ...event, job: jobId });
         },
       });
     } catch (e) {

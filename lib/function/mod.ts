@@ -17,8 +17,9 @@
  * @module
  */
 export { createHandler, errorResponse, type Handler, type HandlerDeps } from "./app.ts";
-export { type CliDeps, cliInspect, cliWarmStart } from "./cli.ts";
-export { type Command, parseCommand, USAGE } from "./cli_args.ts";
+export { type CliDeps, type CliStreams, cliWarmStart } from "./cli.ts";
+export { cliInspect, cliInspectDiff, type InspectDeps } from "./cli_inspect.ts";
+export { type Command, type LogFormat, parseCommand, USAGE } from "./cli_args.ts";
 export {
   type ConfigSource,
   type FunctionConfig,

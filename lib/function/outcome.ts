@@ -30,7 +30,10 @@ import {
 export interface Outcome {
   /** HTTP status. */
   status: number;
-  /** CLI exit code: 2 invalid input or corrupt checkpoint (nothing written), 1 any other failure. */
+  /**
+   * CLI exit code: 2 invalid input or corrupt checkpoint (nothing written), 75 (EX_TEMPFAIL) a
+   * failure a retry may fix, 1 any other failure.
+   */
   exitCode: number;
   /** Status of the event record that started the job. */
   eventStatus: "refused" | "failed" | "superseded";
@@ -49,7 +52,7 @@ const refused = (status: number, exitCode = 2): Outcome => ({
 });
 const failed = (status: number, retryable: boolean): Outcome => ({
   status,
-  exitCode: 1,
+  exitCode: retryable ? 75 : 1,
   eventStatus: "failed",
   retryable,
 });

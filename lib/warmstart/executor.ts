@@ -67,17 +67,12 @@ export async function stagePlan(plan: Plan, options: ExecuteOptions): Promise<St
   const { store } = options;
   const entries: BundleEntry[] = [];
   const total = planBytes(plan);
-  const progress = { done: 0, total };
+  const progress = bytesProgress(total, options.onProgress);
   const shards: StagedShard[] = [];
   try {
     for (const shard of plan.shards) {
       const location = dataLocation(plan.output, shard.shardId, plan.header.numShards);
-      options.onProgress?.({
-        phase: "write-data",
-        message: `writing ${location}`,
-        bytesDone: progress.done,
-        bytesTotal: total,
-      });
+      progress.shard(location);
       const w = await store.write(
         location,
         shardPieces(shard, location, options, entries, progress),
@@ -89,11 +84,57 @@ export async function stagePlan(plan: Plan, options: ExecuteOptions): Promise<St
       );
       shards.push({ location, size: w.size, upload: w.staged!.upload, parts: w.staged!.parts });
     }
+    progress.flush();
   } catch (e) {
     await Promise.allSettled(shards.map((s) => store.abortUpload(s.upload)));
     throw e;
   }
   return { shards, entries, bytesWritten: total };
+}
+
+/** Most often a `write-data` event with byte counts is emitted (ms): a bar stays live, logs calm. */
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Bytes of the data shards written so far, and the one place `write-data` events come from. */
+interface BytesProgress {
+  /** Bytes done. */
+  done: number;
+  /** A shard starts: always reported. */
+  shard(location: string): void;
+  /** `n` more bytes went out: reported at most every {@link PROGRESS_INTERVAL_MS}. */
+  advance(n: number): void;
+  /** Reports the final count. */
+  flush(): void;
+}
+
+function bytesProgress(
+  total: number,
+  onProgress: ((e: ProgressEvent) => void) | undefined,
+): BytesProgress {
+  let last = 0;
+  let location = "";
+  const emit = () => {
+    last = performance.now();
+    onProgress?.({
+      phase: "write-data",
+      message: `writing ${location}`,
+      bytesDone: state.done,
+      bytesTotal: total,
+    });
+  };
+  const state: BytesProgress = {
+    done: 0,
+    shard(l) {
+      location = l;
+      emit();
+    },
+    advance(n) {
+      state.done += n;
+      if (performance.now() - last >= PROGRESS_INTERVAL_MS) emit();
+    },
+    flush: emit,
+  };
+  return state;
 }
 
 function paddingSize(t: PlannedTensor): number {
@@ -126,7 +167,7 @@ async function* shardPieces(
   target: string,
   options: ExecuteOptions,
   entries: BundleEntry[],
-  progress: { done: number; total: number },
+  progress: BytesProgress,
 ): AsyncGenerator<WritePiece> {
   let offset = 0;
   for (const t of shard.tensors) {
@@ -139,7 +180,10 @@ async function* shardPieces(
       );
     if (serverSide) {
       for (const s of t.segments) {
-        if (s.kind === "range" && s.length > 0) yield copyPiece(options, s);
+        if (s.kind === "range" && s.length > 0) {
+          yield copyPiece(options, s);
+          progress.advance(s.length);
+        }
       }
       crc = t.crc32c!;
     } else {
@@ -152,6 +196,7 @@ async function* shardPieces(
         raw = crc32c(chunk, raw);
         produced += chunk.length;
         yield chunk;
+        progress.advance(chunk.length);
       }
       if (produced !== t.size) {
         throw new Error(`internal: tensor produced ${produced} bytes, planned ${t.size}`);
@@ -187,8 +232,8 @@ async function* shardPieces(
           yield chunk;
         }
       }
+      progress.advance(p.length);
       offset += p.length;
     }
-    progress.done += t.size + paddingSize(t);
   }
 }

@@ -8,28 +8,22 @@ import { SpecError } from "./errors.ts";
 import { checkSpecLocation } from "./spec_locations.ts";
 import { joinLocation } from "../storage/mod.ts";
 import type { BackupInitializer, JobSpec, VarsToWarmStart, VocabInfo } from "./types.ts";
+import { JOB_SPEC_FIELDS, VOCAB_INFO_FIELDS } from "./spec_fields.ts";
 
-const TOP_LEVEL_FIELDS = new Set([
-  "ckpt_to_initialize_from",
-  "new_checkpoint",
-  "output",
-  "vars_to_warm_start",
-  "var_name_to_vocab_info",
-  "var_name_to_prev_var_name",
-  "trainable_variables",
-  "overwrite",
-  "strict",
-]);
+// Field names, required fields and defaults come from the one table the JSON Schema is built from.
+const TOP_LEVEL_FIELDS = new Set(Object.keys(JOB_SPEC_FIELDS));
+const VOCAB_FIELDS = new Set(Object.keys(VOCAB_INFO_FIELDS));
 
-const VOCAB_FIELDS = new Set([
-  "new_vocab",
-  "new_vocab_size",
-  "num_oov_buckets",
-  "old_vocab",
-  "old_vocab_size",
-  "backup_initializer",
-  "axis",
-]);
+/** A VocabInfo integer: required, or its default, as the field table says. */
+function vocabInteger(obj: Record<string, unknown>, field: string, path: string): number {
+  const f = VOCAB_INFO_FIELDS[field];
+  return requireInteger(
+    obj,
+    field,
+    `${path}.${field}`,
+    f.required ? undefined : f.schema.default as number,
+  );
+}
 
 /** Options for {@link parseJobSpec}. */
 export interface ParseOptions {
@@ -123,7 +117,7 @@ function parseBackup(value: unknown, path: string): BackupInitializer {
 function parseVocabInfo(value: unknown, path: string, resolve: (l: string) => string): VocabInfo {
   if (!isRecord(value)) fail(path, `expected an object, got ${describe(value)}`);
   checkKnownFields(value, VOCAB_FIELDS, path);
-  const axis = requireInteger(value, "axis", `${path}.axis`, 0);
+  const axis = vocabInteger(value, "axis", path);
   if (axis !== 0 && axis !== 1) {
     throw new SpecError(
       `The only supported values for the axis argument are 0 and 1.  Provided axis: ${axis}`,
@@ -137,10 +131,10 @@ function parseVocabInfo(value: unknown, path: string, resolve: (l: string) => st
   };
   return {
     newVocab: vocabLocation("new_vocab"),
-    newVocabSize: requireInteger(value, "new_vocab_size", `${path}.new_vocab_size`),
-    numOovBuckets: requireInteger(value, "num_oov_buckets", `${path}.num_oov_buckets`),
+    newVocabSize: vocabInteger(value, "new_vocab_size", path),
+    numOovBuckets: vocabInteger(value, "num_oov_buckets", path),
     oldVocab: vocabLocation("old_vocab"),
-    oldVocabSize: requireInteger(value, "old_vocab_size", `${path}.old_vocab_size`, -1),
+    oldVocabSize: vocabInteger(value, "old_vocab_size", path),
     backupInitializer: parseBackup(value.backup_initializer, `${path}.backup_initializer`),
     axis,
   };

@@ -43,3 +43,9 @@ export {
   writeMarker,
 } from "./marker.ts";
 export { claimLocation, type ClaimTiming } from "./claim.ts";
+export {
+  JOB_SPEC_FIELDS,
+  jobSpecSchema,
+  type SpecField,
+  VOCAB_INFO_FIELDS,
+} from "./spec_fields.ts";
