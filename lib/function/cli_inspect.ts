@@ -77,7 +77,10 @@ export async function cliInspect(
         );
       }
       if (args.json) printed[name] = values.data.map((v) => typeof v === "bigint" ? String(v) : v);
-      else io.out(`tensor_name:  ${name}\n${formatArray(values, entry.shape)}\n`);
+      else {
+        const head = `tensor: ${name} (${dtypeName(entry.dtype)}) [${entry.shape.join(", ")}]`;
+        io.out(`${head}\n${formatArray(values, entry.shape)}\n`);
+      }
     }
     const total = parameterCount(index);
     if (args.json) {
@@ -88,9 +91,11 @@ export async function cliInspect(
           ...(tensors.length > 0 ? { tensors: printed } : {}),
         }) + "\n",
       );
-    } else if (tensors.length === 0) {
-      for (const v of variables) io.out(`${v.name}\t${v.dtype}\t[${v.shape.join(", ")}]\n`);
-      io.out(`Total number of params: ${total}\n`);
+    } else {
+      if (tensors.length === 0) {
+        for (const v of variables) io.out(`${v.name}\t${v.dtype}\t[${v.shape.join(", ")}]\n`);
+      }
+      io.out(`# Total number of params: ${total}\n`);
     }
     if (args.verify) io.err(`verified ${variables.length} tensors\n`);
     return 0;

@@ -140,7 +140,13 @@ function floatFormatter(data: number[], bits: 16 | 32 | 64): (x: number) => stri
       return s.padStart(padLeft + padRight + 1);
     }
     if (exp) {
-      const [i, f, e] = scientific(x, bits);
+      // Every mantissa gets `precision` digits: the value's own further digits (Dragon4's
+      // min_digits), not zeros.
+      let [i, f, e] = scientific(x, bits);
+      if (f.length < precision && x !== 0) {
+        const [m, ee] = Math.abs(x).toExponential(precision).split("e");
+        [i, f, e] = [(x < 0 ? "-" : "") + m[0], m.slice(2), Number(ee)];
+      }
       const es = String(Math.abs(e)).padStart(expSize, "0");
       return `${i.padStart(padLeft)}.${f.padEnd(precision, "0")}e${e < 0 ? "-" : "+"}${es}`;
     }
