@@ -12,13 +12,16 @@
  * @module
  */
 import {
+  atLevel,
   cliInspect,
   cliInspectDiff,
   cliWarmStart,
+  createLogger,
   type CronFn,
   loadConfig,
   outcomeOf,
   parseCommand,
+  parseLogLevel,
   serve,
 } from "./lib/function/mod.ts";
 import { defaultStore } from "./lib/storage/mod.ts";
@@ -39,7 +42,8 @@ if (import.meta.main) {
       else {
         const config = loadConfig({ env, local: command.local, cwd: Deno.cwd() });
         const cron = typeof Deno.cron === "function" ? (Deno.cron as unknown as CronFn) : undefined;
-        serve(config, { ...deps, cron });
+        const log = atLevel(createLogger(), parseLogLevel(env("LOG_LEVEL")));
+        serve(config, { ...deps, cron, log });
       }
     }
   } catch (e) {

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { atLevel, parseLogLevel } from "./log_level.ts";
 import { errorBody, outcomeOf } from "./outcome.ts";
 import { loadSpecFile } from "./spec_file.ts";
+import { withTelemetry } from "./telemetry.ts";
 import { createProgressView, type ProgressView, summarizeReport } from "./terminal_progress.ts";
 
 /** Where the CLI writes, and whether each stream is a terminal (tests inject these). */
@@ -107,7 +108,7 @@ export async function cliWarmStart(
   try {
     const level = parseLogLevel(deps.env("LOG_LEVEL"));
     verbose = level === "debug";
-    log = atLevel(log, level);
+    log = withTelemetry(atLevel(log, level));
     // A local run: no allow-list warning (WARM_START_ALLOWED guards what a server accepts; a
     // person at a shell can already read and write what they name). When set, it still applies.
     const config = loadConfig({ env: deps.env, local: true, cwd: Deno.cwd() });

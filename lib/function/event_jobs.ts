@@ -135,5 +135,5 @@ export async function resolveEventJob(event: ObjectEvent, deps: EventJobDeps): P
     return { kind: "ignored", reason: `output ${spec.output} is inside the watched prefix` };
   }
   checkSpecAllowed(spec, config.allowed);
-  return { kind: "job", spec, trigger: triggerOf(event), via: "watch" };
+  return { kind: "job", spec, trigger: { ...triggerOf(event), watch: rule.prefix }, via: "watch" };
 }

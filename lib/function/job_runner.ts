@@ -88,6 +88,17 @@ function rate(bytes: number, ms: number): number {
   return ms > 0 ? Math.round(bytes / (ms / 1000)) : 0;
 }
 
+/** What a log line says about an error: its class, message, code and (S3) request id. */
+function errorFields(e: unknown): Record<string, unknown> {
+  const err = (e ?? {}) as { name?: string; message?: string; code?: unknown; requestId?: unknown };
+  return {
+    name: err.name,
+    message: err.message,
+    ...(typeof err.code === "string" ? { code: err.code } : {}),
+    ...(typeof err.requestId === "string" ? { requestId: err.requestId } : {}),
+  };
+}
+
 /**
  * What an existing completion marker means for a job: undefined = no (intact) marker, go ahead;
  * else already done (same job, inputs unchanged, its files still there), superseded (an older
@@ -139,12 +150,31 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
 
   async function execute(jobId: string, request: JobRequest): Promise<JobOutcome> {
     const { spec, trigger } = request;
-    // Every storage call of the job, the runner's own included, goes through one policy stack.
-    const store = jobStore(deps.store);
+    const started = now();
+    const fields = {
+      job: jobId,
+      output: spec.output,
+      trigger: trigger.source,
+      ...(trigger.schedule !== undefined ? { schedule: trigger.schedule } : {}),
+      ...(trigger.watch !== undefined ? { watch: trigger.watch } : {}),
+    };
+    // Every storage call of the job, the runner's own included, goes through one policy stack;
+    // its retries are logged (and counted by telemetry.ts, which reads these lines).
+    const store = jobStore(deps.store, {
+      retries: {
+        onRetry: ({ op, attempt, delayMs, error }) =>
+          log("warn", "storage retry", {
+            ...fields,
+            op,
+            attempt,
+            delayMs,
+            error: errorFields(error),
+          }),
+      },
+    });
+    const requests = () => ({ reads: store.counts.reads, bytesRead: store.counts.bytesRead });
     const fromMarker = (marker: CompletionMarker | undefined) =>
       decideFromMarker(store, jobId, request, marker);
-    const started = now();
-    const fields = { job: jobId, output: spec.output, trigger: trigger.source };
     if (!request.dryRun) {
       const done = await fromMarker(await readMarker(store, spec.output));
       if (done) {
@@ -154,7 +184,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     }
     log("info", "job started", { ...fields, phase: "start", dryRun: request.dryRun === true });
     let report: Report;
-    let logged = { phase: "", at: -Infinity };
+    let logged = { phase: "", message: "", at: -Infinity };
     try {
       report = await run(spec, {
         store,
@@ -165,9 +195,11 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         onProgress: (event) => {
           request.onProgress?.({ ...event, job: jobId });
           const ms = now() - started;
-          // Byte progress comes several times a second: the log gets a line every few seconds.
-          if (event.phase === logged.phase && ms - logged.at < PROGRESS_LOG_EVERY_MS) return;
-          logged = { phase: event.phase, at: ms };
+          // Byte progress comes several times a second: the log gets a line every few seconds,
+          // and one for each new phase or data shard.
+          const same = event.phase === logged.phase && event.message === logged.message;
+          if (same && ms - logged.at < PROGRESS_LOG_EVERY_MS) return;
+          logged = { phase: event.phase, message: event.message, at: ms };
           log("info", event.message, {
             ...fields,
             phase: event.phase,
@@ -175,6 +207,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
             bytesTotal: event.bytesTotal,
             rate: event.bytesDone === undefined ? undefined : rate(event.bytesDone, ms),
             durationMs: ms,
+            ...requests(),
           });
         },
       });
@@ -189,8 +222,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       log("error", "job failed", {
         ...fields,
         phase: "failed",
-        error: { name: (e as Error)?.name, message: (e as Error)?.message },
+        error: errorFields(e),
         durationMs: now() - started,
+        ...requests(),
       });
       throw e;
     }
@@ -204,6 +238,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       variables: report.totals.variables,
       warmStarted: report.totals.warmStarted,
       durationMs,
+      ...requests(),
     });
     if (request.dryRun) return { jobId, status: "dry_run", report };
     const status = report.outcome === "converged"

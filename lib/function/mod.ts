@@ -44,6 +44,8 @@ export {
   type WarmStartRunner,
 } from "./job_runner.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
+export { atLevel, parseLogLevel } from "./log_level.ts";
+export { withTelemetry } from "./telemetry.ts";
 export { type ErrorBody, errorBody, type Outcome, outcomeOf } from "./outcome.ts";
 export { type CronFn, registerSchedules } from "./schedules.ts";
 export { serve, type ServeDeps } from "./server.ts";

@@ -8,7 +8,8 @@ import type { Store } from "../storage/mod.ts";
 import { createHandler } from "./app.ts";
 import type { FunctionConfig } from "./config.ts";
 import type { WarmStartRunner } from "./job_runner.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { withTelemetry } from "./telemetry.ts";
 import { type CronFn, registerSchedules } from "./schedules.ts";
 
 /** What {@link serve} needs. */
@@ -19,6 +20,8 @@ export interface ServeDeps {
   run: WarmStartRunner;
   /** Deno.cron, when available. */
   cron?: CronFn;
+  /** Structured log sink (default: JSON lines on stderr). */
+  log?: Logger;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface ServeDeps {
  * @returns the running server
  */
 export function serve(config: FunctionConfig, deps: ServeDeps): Deno.HttpServer {
-  const log = createLogger();
+  // Job lines also become spans and metrics (OTEL_DENO=true), see telemetry.ts.
+  const log = withTelemetry(deps.log ?? createLogger());
   for (const w of config.warnings) log("warn", w);
   const handler = createHandler({ config, store: deps.store, run: deps.run, log });
   if (config.schedules.length > 0) {

@@ -26,6 +26,8 @@ export interface TriggerInfo {
   etag?: string;
   /** Schedule name, for schedules. */
   schedule?: string;
+  /** The watched prefix whose rule started the job, for watches. */
+  watch?: string;
 }
 
 /** Compares two sequencers of the same key: negative if `a` is older. */

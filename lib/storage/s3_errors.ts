@@ -82,19 +82,26 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
     `${code}${status ? ` (HTTP ${status})` : ""}: ${err.message ?? String(e)}`,
     ctx.secrets,
   );
+  // The S3 request id rides on every error (support tickets, logs); never a credential.
   const location = ctx.location;
+  const requestId = err.$metadata?.requestId;
+  const id = requestId ? { requestId } : {};
   if (code === "NoSuchBucket") {
-    return new ObjectNotFoundError(`${where}: bucket does not exist (${detail})`, { location });
+    return new ObjectNotFoundError(`${where}: bucket does not exist (${detail})`, {
+      location,
+      ...id,
+    });
   }
   if (code === "NoSuchUpload") {
     return new StorageError(`${where}: multipart upload vanished (${detail})`, {
       location,
       status,
       retryable: true,
+      ...id,
     });
   }
   if (status === 404 || code === "NoSuchKey" || code === "NotFound") {
-    return new ObjectNotFoundError(`${where}: object does not exist`, { location });
+    return new ObjectNotFoundError(`${where}: object does not exist`, { location, ...id });
   }
   if (status === 412 || code === "PreconditionFailed") {
     return ctx.ifMatch
@@ -103,17 +110,20 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
         {
           location,
           status: 412,
+          ...id,
         },
       )
       : new PreconditionFailedError(`${where}: object already exists (create-only write)`, {
         location,
         status: 412,
+        ...id,
       });
   }
   if (status === 416 || code === "InvalidRange") {
     return new StorageError(`${where}: range not satisfiable (${detail})`, {
       location,
       status: 416,
+      ...id,
     });
   }
   if (
@@ -125,6 +135,7 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
       {
         location,
         status: status ?? 403,
+        ...id,
       },
     );
   }
@@ -141,5 +152,6 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
     location,
     status: throttled && status === undefined ? 503 : status,
     retryable,
+    ...id,
   });
 }

@@ -36,7 +36,7 @@ Deno.test("parseCommand(): --help and -h give each command's own help", () => {
     ok(c.command === "help", args.join(" "));
     return c.text;
   };
-  match(help(["--help"]), /Usage:\n  main\.ts \[serve\]/);
+  match(help(["--help"]), /Usage:\n {2}main\.ts \[serve\]/);
   match(help(["inspect", "-h"]), /^Usage: main\.ts inspect LOCATION/);
   match(help(["inspect", "diff", "--help"]), /^Usage: main\.ts inspect diff A B/);
   match(help(["warm-start", "--help"]), /var_name_to_vocab_info/);
