@@ -196,9 +196,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
           request.onProgress?.({ ...event, job: jobId });
           const ms = now() - started;
           // Byte progress comes several times a second: the log gets a line every few seconds,
-          // and one for each new phase or data shard.
+          // and one for each new phase or data shard, and the last count.
           const same = event.phase === logged.phase && event.message === logged.message;
-          if (same && ms - logged.at < PROGRESS_LOG_EVERY_MS) return;
+          const last = event.bytesDone !== undefined && event.bytesDone === event.bytesTotal;
+          if (same && !last && ms - logged.at < PROGRESS_LOG_EVERY_MS) return;
           logged = { phase: event.phase, message: event.message, at: ms };
           log("info", event.message, {
             ...fields,

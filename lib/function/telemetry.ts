@@ -39,14 +39,9 @@ const duration = meter.createHistogram("warm_start.job.duration", {
 const retries = meter.createCounter("warm_start.storage.retries", {
   description: "Storage requests retried after a transient fault",
 });
-const lastSuccessGauge = meter.createObservableGauge("warm_start.last_success", {
+const lastSuccess = meter.createGauge("warm_start.last_success", {
   description: "Unix time of the last successful job per schedule and per watch",
   unit: "s",
-});
-/** `schedule=<name>` / `watch=<prefix>` -> unix seconds. */
-const lastSuccess = new Map<string, { attrs: Record<string, string>; at: number }>();
-lastSuccessGauge.addCallback((result) => {
-  for (const { attrs, at } of lastSuccess.values()) result.observe(at, attrs);
 });
 
 const PHASE_SPANS: Record<string, string> = {
@@ -100,12 +95,8 @@ function triggerAttrs(f: Fields): Record<string, string> {
 
 function succeeded(f: Fields): void {
   const at = Date.now() / 1000;
-  if (typeof f.schedule === "string") {
-    lastSuccess.set(`schedule=${f.schedule}`, { attrs: { schedule: f.schedule }, at });
-  }
-  if (typeof f.watch === "string") {
-    lastSuccess.set(`watch=${f.watch}`, { attrs: { watch: f.watch }, at });
-  }
+  if (typeof f.schedule === "string") lastSuccess.record(at, { schedule: f.schedule });
+  if (typeof f.watch === "string") lastSuccess.record(at, { watch: f.watch });
 }
 
 /**
