@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { JOB_SPEC_FIELDS, VOCAB_INFO_FIELDS } from "../warmstart/mod.ts";
 import { ConfigError } from "./errors.ts";
 import { parseAllowList } from "./allow_list.ts";
+import { cronProblem } from "./cron_syntax.ts";
 
 /** An `.index` under `prefix` starts the job built from the `job` template (see template.ts). */
 export interface WatchRule {
@@ -92,11 +94,38 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
+/** A misspelled key is a start-up error, not a silently ignored setting. */
+function checkKeys(v: Record<string, unknown>, known: readonly string[], field: string): void {
+  for (const key of Object.keys(v)) {
+    if (!known.includes(key)) {
+      throw new ConfigError(field, `unknown key "${key}" (expected one of ${known.join(", ")})`);
+    }
+  }
+}
+
+/** A job template's keys are job spec fields (and its VocabInfos' keys VocabInfo fields). */
+function checkTemplate(job: Record<string, unknown>, field: string): void {
+  checkKeys(job, Object.keys(JOB_SPEC_FIELDS), `${field}.job`);
+  const vocab = job.var_name_to_vocab_info;
+  for (const [name, info] of Object.entries(isRecord(vocab) ? vocab : {})) {
+    if (isRecord(info)) {
+      checkKeys(
+        info,
+        Object.keys(VOCAB_INFO_FIELDS),
+        `${field}.job.var_name_to_vocab_info.${name}`,
+      );
+    }
+  }
+}
+
 function parseWatch(v: unknown, i: number): WatchRule {
   const field = `WARM_START_CONFIG.watch[${i}]`;
   if (!isRecord(v) || typeof v.prefix !== "string" || v.prefix === "" || !isRecord(v.job)) {
     throw new ConfigError(field, 'expected {"prefix": "<location prefix>", "job": {<spec>}}');
   }
+  const named = `${field} (${v.prefix})`;
+  checkKeys(v, ["prefix", "job"], named);
+  checkTemplate(v.job, named);
   return { prefix: v.prefix, job: v.job };
 }
 
@@ -111,6 +140,11 @@ function parseSchedule(v: unknown, i: number): ScheduleRule {
       'expected {"name", "schedule": "<cron>", "new_checkpoints_under": "<dir>", "job": {<spec>}}',
     );
   }
+  const named = `${field} ("${v.name}")`;
+  checkKeys(v, ["name", "schedule", "new_checkpoints_under", "job", "backoff_schedule"], named);
+  checkTemplate(v.job, named);
+  const problem = cronProblem(v.schedule);
+  if (problem) throw new ConfigError(`${named}.schedule`, `"${v.schedule}": ${problem}`);
   const backoff = v.backoff_schedule;
   if (
     backoff !== undefined &&
@@ -139,6 +173,7 @@ function parseConfigJson(text: string): { watch: WatchRule[]; schedules: Schedul
     throw new ConfigError("WARM_START_CONFIG", `not valid JSON (${(e as Error).message})`);
   }
   if (!isRecord(json)) throw new ConfigError("WARM_START_CONFIG", "expected a JSON object");
+  checkKeys(json, ["watch", "schedules"], "WARM_START_CONFIG");
   const watch = json.watch ?? [];
   const schedules = json.schedules ?? [];
   if (!Array.isArray(watch)) throw new ConfigError("WARM_START_CONFIG.watch", "expected a list");
