@@ -155,3 +155,61 @@ except RetryableError as e:
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("Kubeflow component: its container command runs the client and writes the report", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "ws-kfp-" });
+  try {
+    const site = `${tmp}/site`;
+    await run(PYTHON, [
+      "-m",
+      "pip",
+      "install",
+      "-q",
+      "--disable-pip-version-check",
+      "--no-build-isolation",
+      "--no-deps",
+      "--target",
+      site,
+      `${REPO}clients/python`,
+    ]);
+    const server = await startServer({ WARM_START_TOKEN: TOKEN });
+    const d = `${SCENARIOS}/wsu_05_var_with_vocab`;
+    const spec = JSON.parse(await Deno.readTextFile(`${d}/spec.json`));
+    const vocab = spec.var_name_to_vocab_info;
+    for (const vi of Object.values(vocab) as Record<string, string>[]) {
+      vi.new_vocab = `${d}/${vi.new_vocab}`;
+      vi.old_vocab = `${d}/${vi.old_vocab}`;
+    }
+    let out;
+    try {
+      out = JSON.parse(
+        await run(PYTHON, [
+          `${REPO}tests/clients/run_component.py`,
+          `${REPO}deploy/kubeflow/warm_start_component.yaml`,
+          tmp,
+          `ckpt_to_initialize_from=${d}/${spec.ckpt_to_initialize_from}`,
+          `new_checkpoint=${d}/${spec.new_checkpoint}`,
+          `output=${tmp}/merged/model-0`,
+          `var_name_to_vocab_info=${JSON.stringify(vocab)}`,
+        ], { PYTHONPATH: site, WARM_START_URL: server.url, WARM_START_TOKEN: TOKEN }),
+      );
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    const report = JSON.parse(out.outputs.report);
+    assert.equal(report.output, `${tmp}/merged/model-0`);
+    assert.equal(report.totals.remapped, 1);
+    assert.match(out.stdout, /^warm-started 1 of \d+ variables into /);
+    const tf = await run(PYTHON, [
+      "-c",
+      "import sys, numpy as np, tensorflow as tf\n" +
+      "a, b = (tf.train.load_checkpoint(p) for p in sys.argv[1:3])\n" +
+      "print(all(np.array_equal(a.get_tensor(k), b.get_tensor(k)) for k in b.get_variable_to_shape_map()))",
+      `${tmp}/merged/model-0`,
+      `${d}/expected/model-0`,
+    ]);
+    assert.equal(tf.trim(), "True");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
