@@ -42,7 +42,7 @@ Deno.test("serve: a misspelled WARM_START_CONFIG key or a bad cron string stops 
     });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, re);
-    assert.doesNotMatch(r.stderr, /TypeError|    at /);
+    assert.doesNotMatch(r.stderr, /TypeError| {4}at /);
   }
 });
 
