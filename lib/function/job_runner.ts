@@ -230,9 +230,17 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       throw e;
     }
     const durationMs = now() - started;
+    const status: JobStatus = request.dryRun
+      ? "dry_run"
+      : report.outcome === "converged"
+      ? "converged"
+      : report.outcome === "already_published"
+      ? "already_done"
+      : "done";
     log("info", "job finished", {
       ...fields,
       phase: request.dryRun ? "planned" : "done",
+      status,
       bytes: report.totals.bytesWritten,
       bytesFromOld: report.totals.bytesFromOld,
       rate: rate(report.totals.bytesWritten, durationMs),
@@ -241,12 +249,6 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       durationMs,
       ...requests(),
     });
-    if (request.dryRun) return { jobId, status: "dry_run", report };
-    const status = report.outcome === "converged"
-      ? "converged"
-      : report.outcome === "already_published"
-      ? "already_done"
-      : "done";
     return { jobId, status, report };
   }
 

@@ -5,8 +5,9 @@
  * runner already writes into
  *
  * - a span per job (`warm-start job`), with a child span per phase: `warm-start resolve`,
- *   `warm-start plan`, `warm-start shard` (one per data shard), `warm-start index`,
- *   `warm-start publish` — each with the bytes written and storage reads made during it;
+ *   `warm-start plan`, `warm-start shard` (one per data shard), `warm-start index` (the engine
+ *   publishes there: index, state file, marker), `warm-start publish` (when the engine reports
+ *   that phase) — each with the bytes written and storage reads made during it;
  * - metrics: `warm_start.jobs` (by outcome and trigger), `warm_start.bytes_written`,
  *   `warm_start.bytes_read`, `warm_start.job.duration` (s), `warm_start.storage.retries` (by
  *   operation), and `warm_start.last_success` (unix time of the last successful run per schedule
@@ -185,11 +186,10 @@ function observe(jobs: Map<string, JobState>, msg: string, f: Fields): void {
       "warm_start.warm_started": num(f.warmStarted),
       "warm_start.bytes_from_old": num(f.bytesFromOld),
     });
-    finish(dry ? "dry_run" : "done");
-    if (!dry) {
-      bytesWritten.add(job.bytes);
-      succeeded(f);
-    }
+    const outcome = typeof f.status === "string" ? f.status : dry ? "dry_run" : "done";
+    finish(outcome);
+    if (outcome === "done") bytesWritten.add(job.bytes);
+    if (!dry) succeeded(f);
   } else if (f.phase === "failed") {
     const e = (f.error ?? {}) as { name?: string; message?: string; code?: string };
     job.span.setAttributes({

@@ -8,7 +8,7 @@
  * @module
  */
 import { crc32c, maskCrc, unmaskCrc } from "../bytes/mod.ts";
-import { type BundleEntry, dataLocation } from "../checkpoint/mod.ts";
+import { type BundleEntry, dataLocation, dtypeElementSize, payloadCrc } from "../checkpoint/mod.ts";
 import type { PartResult, Upload, WritePiece } from "../storage/mod.ts";
 import { orderedPrefetch } from "./ordered_prefetch.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
@@ -137,6 +137,16 @@ function bytesProgress(
   return state;
 }
 
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 function paddingSize(t: PlannedTensor): number {
   return t.padding.reduce((n, s) => n + (s.kind === "range" ? s.length : 0), 0);
 }
@@ -189,18 +199,25 @@ async function* shardPieces(
     } else {
       let raw = 0;
       let produced = 0;
+      // TF checksums string and variant tensors by their elements, not their bytes
+      // (checkpoint/payload_crc.ts): a verbatim one is checked whole (they are small: object
+      // graphs, vocabularies kept as tensors).
+      const whole: Uint8Array[] | undefined =
+        isVerbatim(t) && dtypeElementSize(t.entry.dtype) === undefined ? [] : undefined;
       const tasks = (function* () {
         for (const s of t.segments) yield* segmentTasks(options, s);
       })();
       for await (const chunk of orderedPrefetch(tasks, options.tuning.readAhead)) {
         raw = crc32c(chunk, raw);
         produced += chunk.length;
+        whole?.push(chunk.slice());
         yield chunk;
         progress.advance(chunk.length);
       }
       if (produced !== t.size) {
         throw new Error(`internal: tensor produced ${produced} bytes, planned ${t.size}`);
       }
+      if (whole) raw = payloadCrc(t.entry, concat(whole, produced));
       if (isVerbatim(t)) {
         // A verbatim copy streamed through here: its bytes must have the stored checksum.
         if (raw !== unmaskCrc(t.crc32c!)) {

@@ -181,7 +181,7 @@ Deno.test("warm-start on a terminal (a pty): a progress bar per phase and a summ
     const screen = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, screen);
     assert.ok(screen.includes("\r\x1b[2K"), "redrawn in place");
-    for (const phase of ["resolve", "plan", "write data", "write index", "publish"]) {
+    for (const phase of ["resolve", "plan", "write data", "write index"]) {
       assert.match(screen, new RegExp(`✓ ${phase}`), phase);
     }
     assert.match(screen, /█+.* 100% .*B \/ .*B .*B\/s/);

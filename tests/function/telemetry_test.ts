@@ -131,7 +131,7 @@ Deno.test("telemetry: spans per job and phase, job metrics and the watch's last 
   const children = spans.filter((s) => s.parentSpanId === job.spanId);
   assert.ok(children.every((s) => s.traceId === job.traceId));
   const names = children.map((s) => s.name);
-  for (const n of ["resolve", "plan", "shard", "index", "publish"]) {
+  for (const n of ["resolve", "plan", "shard", "index"]) {
     assert.ok(names.includes(`warm-start ${n}`), `${n} in ${names}`);
   }
   const shard = children.find((s) => s.name === "warm-start shard")!;
