@@ -1,7 +1,7 @@
 """Restores a merged checkpoint into a fresh NEW Keras model of a Keras fixture case, as a user
 would, and prints what it found as one JSON object.
 
-Usage: keras_restore.py CASE_DIR MERGED_PREFIX
+Usage: keras_restore.py CASE_DIR MERGED_PREFIX [CASE_DIR MERGED_PREFIX]...   (a JSON line each)
 
 The NEW model is built with its optimizer built (slots and counters exist), then
 tf.train.Checkpoint(...).read(MERGED).assert_existing_objects_matched(). Every model and optimizer
@@ -70,4 +70,6 @@ def main(case_dir, merged):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    args = sys.argv[1:]
+    for i in range(0, len(args), 2):
+        main(args[i], args[i + 1])

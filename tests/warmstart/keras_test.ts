@@ -41,60 +41,72 @@ Deno.test("Keras fixtures are present (Keras 3 and tf-keras)", () => {
   assert.ok(CASES.some((c) => c.startsWith("keras3_")) && CASES.some((c) => c.startsWith("tf_")));
 });
 
-for (const name of CASES) {
-  Deno.test(`Keras ${name}: '.*' warm-starts the model only, like TF, and restores`, async () => {
-    const dir = posix.join(ROOT, name);
-    const scenario: Scenario = JSON.parse(await Deno.readTextFile(`${dir}/scenario.json`));
-    const out = await Deno.makeTempDir({ prefix: `ws-keras-${name}-` });
-    try {
-      const r = await runCli(["warm-start", "--spec", await specFile(dir, out)]);
-      assert.equal(r.code, 0, r.stderr);
-      const report: Report = JSON.parse(r.stdout);
+Deno.test("Keras checkpoints: '.*' warm-starts the model only, like TF, and Keras restores it", async (t) => {
+  const out = await Deno.makeTempDir({ prefix: "ws-keras-" });
+  const merged: string[] = [];
+  try {
+    for (const name of CASES) {
+      const dir = posix.join(ROOT, name);
+      const scenario: Scenario = JSON.parse(await Deno.readTextFile(`${dir}/scenario.json`));
+      await t.step(`${name}: the CLI's output equals TF's warm_start`, async () => {
+        await Deno.mkdir(`${out}/${name}`);
+        const r = await runCli(["warm-start", "--spec", await specFile(dir, `${out}/${name}`)]);
+        assert.equal(r.code, 0, r.stderr);
+        const report: Report = JSON.parse(r.stdout);
 
-      // Trainable model variables come from OLD; optimizer state and counters stay NEW's.
-      const actions = Object.fromEntries(report.variables.map((v) => [v.name, v.action]));
-      for (const n of scenario.trainable) assert.notEqual(actions[n], "keep", n);
-      for (const n of scenario.not_trainable) assert.equal(actions[n], "keep", n);
-      assert.deepEqual(
-        Object.keys(actions).sort(),
-        [...scenario.trainable, ...scenario.not_trainable].sort(),
-      );
-
-      // Every tensor equals TF's own warm_start result, byte for byte.
-      const store = new FileStore();
-      const expected = await readBundleIndex(store, `${dir}/expected/model`);
-      const actual = await readBundleIndex(store, `${out}/ckpt`);
-      for (const v of report.variables) {
-        const e = expected.get(v.name), a = actual.get(v.key);
-        assert.ok(e && a, v.name);
+        // Trainable model variables come from OLD; optimizer state and counters stay NEW's.
+        const actions = Object.fromEntries(report.variables.map((v) => [v.name, v.action]));
+        for (const n of scenario.trainable) assert.notEqual(actions[n], "keep", n);
+        for (const n of scenario.not_trainable) assert.equal(actions[n], "keep", n);
         assert.deepEqual(
-          await readTensorBytes(store, actual, a),
-          await readTensorBytes(store, expected, e),
-          `${v.name} differs from TF's warm_start`,
+          Object.keys(actions).sort(),
+          [...scenario.trainable, ...scenario.not_trainable].sort(),
         );
-      }
 
-      // Keras restores it into the NEW model (optimizer built) and finds every object.
-      const restored = JSON.parse(
-        await runPython("tests/oracle/keras_restore.py", "", [dir, `${out}/ckpt`]),
+        // Every tensor equals TF's own warm_start result, byte for byte.
+        const store = new FileStore();
+        const expected = await readBundleIndex(store, `${dir}/expected/model`);
+        const actual = await readBundleIndex(store, `${out}/${name}/ckpt`);
+        for (const v of report.variables) {
+          const e = expected.get(v.name), a = actual.get(v.key);
+          assert.ok(e && a, v.name);
+          assert.deepEqual(
+            await readTensorBytes(store, actual, a),
+            await readTensorBytes(store, expected, e),
+            `${v.name} differs from TF's warm_start`,
+          );
+        }
+        merged.push(dir, `${out}/${name}/ckpt`);
+      });
+    }
+    // Keras restores each into the NEW model (optimizer built) and finds every object.
+    assert.equal(merged.length, 2 * CASES.length);
+    const lines = (await runPython("tests/oracle/keras_restore.py", "", merged)).trim().split("\n");
+    assert.equal(lines.length, CASES.length);
+    for (const [i, name] of CASES.entries()) {
+      const scenario: Scenario = JSON.parse(
+        await Deno.readTextFile(posix.join(ROOT, name, "scenario.json")),
       );
-      assert.equal(restored.existing_objects_matched, true, restored.assertion);
-      assert.equal(restored.consumed, true, restored.assertion);
-      assert.deepEqual(restored.mismatches, []);
-      assert.ok(restored.compared >= scenario.trainable.length + 2);
-      const optimizerState = scenario.not_trainable.filter((n) => !/moving_|save_counter/.test(n));
-      for (const n of restored.kept_from_new) assert.ok(scenario.not_trainable.includes(n));
-      assert.ok(restored.kept_from_new.length > 0);
-      assert.ok(optimizerState.some((n) => /iter/.test(n)), "the fixture has an iteration count");
+      const restored = JSON.parse(lines[i]);
+      assert.equal(restored.existing_objects_matched, true, `${name}: ${restored.assertion}`);
+      assert.equal(restored.consumed, true, `${name}: ${restored.assertion}`);
+      assert.deepEqual(restored.mismatches, [], name);
+      assert.ok(restored.compared >= scenario.trainable.length + 2, name);
+      for (const n of restored.kept_from_new) assert.ok(scenario.not_trainable.includes(n), n);
+      assert.ok(
+        restored.kept_from_new.some((n: string) => /iter/.test(n)),
+        `${name}: iteration kept`,
+      );
       assert.deepEqual(
         restored.embedding_rows,
-        scenario.new_vocab.map((t) => scenario.old_vocab.includes(t) ? "old" : "backup"),
+        scenario.new_vocab.map((tok) => scenario.old_vocab.includes(tok) ? "old" : "backup"),
+        name,
       );
-    } finally {
-      await Deno.remove(out, { recursive: true });
     }
-  });
-}
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
 
 Deno.test("Keras .weights.h5 and .keras files: a typed error saying how to save a TF checkpoint", async () => {
   const sample = posix.join(ROOT, "keras3_sequential_adam");
