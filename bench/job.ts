@@ -3,6 +3,7 @@
  * `deno run -A bench/job.ts <spec.json or s3 spec JSON string>` prints one JSON line.
  */
 import { dirnameLocation } from "../lib/storage/location.ts";
+import { parseAllowList } from "../lib/storage/allow_list.ts";
 import { defaultStore } from "../lib/storage/router.ts";
 import { parseJobSpec } from "../lib/warmstart/job_spec.ts";
 import { runWarmStart } from "../lib/warmstart/run.ts";
@@ -16,7 +17,10 @@ const sampler = setInterval(() => {
 const started = performance.now();
 const json = JSON.parse(new TextDecoder().decode(await store.read(specLocation)));
 const spec = parseJobSpec(json, { baseDir: dirnameLocation(specLocation) });
-const report = await runWarmStart(spec, { store });
+// With WARM_START_ALLOWED set, every call of the job is checked (allow_list.ts): its cost.
+const allowedRaw = Deno.env.get("WARM_START_ALLOWED");
+const allowed = allowedRaw ? parseAllowList(allowedRaw, Deno.cwd()) : undefined;
+const report = await runWarmStart(spec, { store, ...(allowed ? { allowed } : {}) });
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
 peak = Math.max(peak, Deno.memoryUsage().rss);

@@ -9,6 +9,7 @@ import { crc32c } from "../lib/bytes/crc32c.ts";
 import { FileStore } from "../lib/storage/file_store.ts";
 import { S3Store } from "../lib/storage/s3_store.ts";
 import { startVersitygw } from "../tests/storage/_servers.ts";
+import { serverMemory } from "./server_memory.ts";
 import { writeSynthetic } from "./synthetic.ts";
 
 const env = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
@@ -58,6 +59,11 @@ console.log(
     `inputs ${(synthetic.inputBytes / 2 ** 20).toFixed(0)} MiB`,
 );
 line("file store", await runJob(posix.join(dir, "spec.json")));
+// The same job with every call checked against an allow-list (symlinks resolved per call).
+line(
+  "file store, allow-list",
+  await runJob(posix.join(dir, "spec.json"), { WARM_START_ALLOWED: dir }),
+);
 
 // Memory must not grow with checkpoint size: the same job with a 4x larger embedding.
 const bigDir = await Deno.makeTempDir({ prefix: "ws-bench-4x-" });
@@ -81,3 +87,7 @@ try {
   await server.stop();
   await Deno.remove(dir, { recursive: true });
 }
+
+// The server's memory bound: concurrent jobs are capped (WARM_START_MAX_JOBS), inputs read whole
+// are capped by size.
+await serverMemory();

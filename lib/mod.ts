@@ -26,6 +26,7 @@
 export {
   type BackupInitializer,
   type ClaimTiming,
+  type InputLimits,
   JobConflictError,
   type JobSpec,
   parseJobSpec,
@@ -53,8 +54,11 @@ export {
   UnsupportedError,
 } from "./checkpoint/mod.ts";
 export {
+  LocationNotAllowedError,
+  NotRegularFileError,
   ObjectChangedError,
   ObjectNotFoundError,
+  ObjectTooLargeError,
   PreconditionFailedError,
   StorageError,
   type StorageErrorOptions,

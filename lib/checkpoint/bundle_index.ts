@@ -6,7 +6,7 @@
  * @module
  */
 import { CheckpointNotFoundError, CorruptCheckpointError, UnsupportedError } from "./errors.ts";
-import { ObjectNotFoundError, type Store } from "../storage/mod.ts";
+import { ObjectNotFoundError, readCapped, type Store } from "../storage/mod.ts";
 import type { BundleEntry, BundleHeader, TensorSlice } from "./types.ts";
 import { decodeEntry, decodeHeader, encodeEntry, encodeHeader } from "./entry_proto.ts";
 import { readTable } from "./table_reader.ts";
@@ -22,6 +22,27 @@ export const BUNDLE_VERSION = 1;
 export const BUNDLE_MIN_PRODUCER = 0;
 /** Endianness value of BundleHeaderProto.BIG. */
 export const ENDIANNESS_BIG = 1;
+
+/**
+ * Most data shards an index may declare: TF names shards with five digits
+ * (tensor_bundle/naming.cc, `%05d-of-%05d`), and every shard holds at least one entry, so an
+ * index also never declares more shards than it has entries. A count beyond either is refused
+ * before anything is allocated or stat'ed per shard.
+ */
+export const MAX_SHARDS = 99_999;
+
+/**
+ * Most slices one partitioned tensor may have (their pairwise checks and lookups grow with the
+ * count; TF's partitioners make tens to hundreds).
+ */
+export const MAX_SLICES = 10_000;
+
+/**
+ * Largest `.index` read by default (64 MiB; real ones hold ~50 bytes per tensor, so this is
+ * about a million tensors). The index is read whole, then decoded: a larger one is refused
+ * before it is read.
+ */
+export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
 /** The header TF's BundleWriter writes for `numShards` data files. */
 export function defaultHeader(numShards = 1): BundleHeader {
@@ -146,6 +167,15 @@ export function decodeBundleIndex(prefix: string, file: Uint8Array): BundleIndex
   }
   const header = decodeHeader(raw[0].value, location);
   validateHeader(header, location);
+  const maxShards = Math.min(MAX_SHARDS, Math.max(1, raw.length - 1));
+  if (header.numShards > maxShards) {
+    throw new CorruptCheckpointError(
+      `Checkpoint ${location} declares ${header.numShards} data shards but has ${
+        raw.length - 1
+      } entries (at most ${maxShards} shards possible)`,
+      { location, key: "", expected: `<= ${maxShards}`, actual: header.numShards },
+    );
+  }
   const entries: BundleEntry[] = [];
   for (let i = 1; i < raw.length; i++) {
     const e = decodeEntry(raw[i].key, raw[i].value, location);
@@ -155,6 +185,13 @@ export function decodeBundleIndex(prefix: string, file: Uint8Array): BundleIndex
           displayKey(e.key)
         } in ${location} names data shard ${e.shardId} of ${header.numShards}`,
         { location, key: displayKey(e.key), expected: `< ${header.numShards}`, actual: e.shardId },
+      );
+    }
+    if (e.slices.length > MAX_SLICES) {
+      throw new CorruptCheckpointError(
+        `Entry ${displayKey(e.key)} in ${location} has ${e.slices.length} slices ` +
+          `(at most ${MAX_SLICES} supported)`,
+        { location, key: displayKey(e.key), expected: `<= ${MAX_SLICES}`, actual: e.slices.length },
       );
     }
     for (const s of e.slices) {
@@ -172,15 +209,31 @@ export function decodeBundleIndex(prefix: string, file: Uint8Array): BundleIndex
   return makeBundleIndex(prefix, header, entries);
 }
 
+/** Options of {@link readBundleIndex}. */
+export interface ReadIndexOptions {
+  /** Largest index read (default {@link MAX_INDEX_BYTES}); checked by a stat before reading. */
+  maxBytes?: number;
+}
+
 /**
- * Reads and validates `<prefix>.index` with one whole-object read. Throws CheckpointNotFoundError when it does
- * not exist, CorruptCheckpointError / UnsupportedError for bad contents.
+ * Reads and validates `<prefix>.index` with one whole-object read, its size checked first.
+ * Throws CheckpointNotFoundError when it does not exist, ObjectTooLargeError above the cap,
+ * CorruptCheckpointError / UnsupportedError for bad contents.
  */
-export async function readBundleIndex(store: Store, prefix: string): Promise<BundleIndex> {
+export async function readBundleIndex(
+  store: Store,
+  prefix: string,
+  options: ReadIndexOptions = {},
+): Promise<BundleIndex> {
   const location = indexLocation(prefix);
   let file: Uint8Array;
   try {
-    file = await store.read(location);
+    file = await readCapped(
+      store,
+      location,
+      options.maxBytes ?? MAX_INDEX_BYTES,
+      "Checkpoint index",
+    );
   } catch (e) {
     if (e instanceof ObjectNotFoundError) {
       throw new CheckpointNotFoundError(`Checkpoint index ${location} does not exist`, {

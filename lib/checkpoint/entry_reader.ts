@@ -175,6 +175,41 @@ export async function readTensorBytes(
   return bytes;
 }
 
+/**
+ * Checks every stored entry of an index (plain tensors and slices) against the data shards'
+ * sizes before anything is planned: bytes inside their shard, and for fixed-width dtypes exactly
+ * dtype × shape. Every count the index states — elements, rows, columns — is then bounded by
+ * bytes that exist, so nothing sized by a shape can outgrow the files (TF checks the same when it
+ * reads each tensor).
+ *
+ * @param index the bundle's index
+ * @param shardSizes the size of every data shard, by shard id
+ * @throws CorruptCheckpointError naming the first bad entry
+ */
+export function checkEntryExtents(index: BundleIndex, shardSizes: readonly number[]): void {
+  for (const entry of index.entries) {
+    if (entry.slices.length > 0) continue; // a partitioned tensor's full entry holds no bytes
+    const key = displayKey(entry.key);
+    const elem = dtypeElementSize(entry.dtype);
+    if (elem !== undefined) checkEntrySize(index, entry);
+    const size = shardSizes[entry.shardId];
+    if (size === undefined || entry.offset + entry.size > size) {
+      const data = dataLocation(index.prefix, entry.shardId, index.header.numShards);
+      throw new CorruptCheckpointError(
+        `Entry ${key} points past the end of ${data}: bytes [${entry.offset}, ` +
+          `${entry.offset + entry.size}) of a ${size ?? 0}-byte file`,
+        {
+          location: data,
+          key,
+          offset: entry.offset,
+          expected: `<= ${size ?? 0}`,
+          actual: entry.offset + entry.size,
+        },
+      );
+    }
+  }
+}
+
 /** A slice entry must have the full entry's dtype and the slice's extents as its shape. */
 export function checkSliceEntry(full: BundleEntry, slice: BundleEntry, lengths: number[]): void {
   const key = displayKey(full.key);

@@ -45,10 +45,14 @@ export {
   decodeBundleIndex,
   defaultHeader,
   encodeBundleIndex,
+  MAX_INDEX_BYTES,
+  MAX_SHARDS,
+  MAX_SLICES,
   readBundleIndex,
+  type ReadIndexOptions,
 } from "./bundle_index.ts";
 export { dataLocation, indexLocation, metaGraphLocation } from "./naming.ts";
-export { type EntrySource, readTensorBytes, shardSize } from "./entry_reader.ts";
+export { checkEntryExtents, type EntrySource, readTensorBytes, shardSize } from "./entry_reader.ts";
 export {
   type ByteSpan,
   fullBox,
@@ -71,10 +75,12 @@ export { compareKeys, displayKey, keyBytes, keyId, keyText } from "./keys.ts";
 export {
   type CheckpointState,
   formatCheckpointState,
+  MAX_STATE_FILE_BYTES,
   parseCheckpointState,
   readCheckpointState,
   resolveCheckpointPrefix,
   STATE_FILE_NAME,
+  statePathLocation,
   writeCheckpointState,
 } from "./state_file.ts";
 export { readTrainableVariables } from "./meta_graph.ts";
@@ -82,6 +88,7 @@ export { type GraphVariable, readGraphVariables } from "./meta_graph_variables.t
 export {
   decodeObjectGraph,
   encodeObjectGraph,
+  MAX_OBJECT_GRAPH_BYTES,
   OBJECT_GRAPH_KEY,
   type ObjectGraph,
   type ObjectReference,

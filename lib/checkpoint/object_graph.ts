@@ -10,6 +10,8 @@ import type { BundleIndex } from "./bundle_index.ts";
 import { type EntrySource, readTensorBytes } from "./entry_reader.ts";
 import { encodeMessage, ProtoTypes } from "./proto_schema.ts";
 import { decodeStringTensor } from "./string_tensor.ts";
+import { dataLocation } from "./naming.ts";
+import { ObjectTooLargeError } from "../storage/mod.ts";
 
 /** Key of the object graph in TF2 checkpoints. */
 export const OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH";
@@ -147,18 +149,31 @@ export function encodeObjectGraph(g: ObjectGraph): Uint8Array {
 }
 
 /**
+ * Largest object graph read by default (64 MiB): it is decoded whole, and real ones are a few
+ * hundred bytes per object.
+ */
+export const MAX_OBJECT_GRAPH_BYTES = 64 * 1024 * 1024;
+
+/**
  * The object graph of a TF2 object-based checkpoint, or undefined for a name-based one.
  *
  * @param store where the data shards are read
  * @param index the bundle's index
+ * @param maxBytes largest graph entry read (default {@link MAX_OBJECT_GRAPH_BYTES})
  * @returns the decoded graph
+ * @throws ObjectTooLargeError when the entry is larger (checked before reading)
  */
 export async function readObjectGraph(
   store: EntrySource,
   index: BundleIndex,
+  maxBytes: number = MAX_OBJECT_GRAPH_BYTES,
 ): Promise<ObjectGraph | undefined> {
   const entry = index.get(OBJECT_GRAPH_KEY);
   if (!entry) return undefined;
+  if (entry.size > maxBytes) {
+    const location = dataLocation(index.prefix, entry.shardId, index.header.numShards);
+    throw new ObjectTooLargeError(location, "Object graph", entry.size, maxBytes);
+  }
   const bytes = await readTensorBytes(store, index, entry);
   return decodeObjectGraph(decodeStringTensor(bytes, 1)[0], index.prefix);
 }

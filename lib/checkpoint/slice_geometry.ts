@@ -72,19 +72,46 @@ export function checkSlices(
     }
     return b;
   });
-  for (let i = 0; i < boxes.length; i++) {
-    for (let j = i + 1; j < boxes.length; j++) {
-      if (boxesIntersect(boxes[i], boxes[j]) && boxElements(boxes[i]) > 0) {
-        throw new CorruptCheckpointError(
-          `Overlapping slices ${formatSlice(slices[i])} and ${
-            formatSlice(slices[j])
-          } of ${where.key}`,
-          { ...where },
-        );
-      }
-    }
+  const overlap = findOverlap(boxes);
+  if (overlap !== undefined) {
+    const [i, j] = overlap;
+    throw new CorruptCheckpointError(
+      `Overlapping slices ${formatSlice(slices[i])} and ${formatSlice(slices[j])} of ${where.key}`,
+      { ...where },
+    );
   }
   return boxes;
+}
+
+/**
+ * A pair of intersecting non-empty boxes, or undefined. Sweeps along the dimension with the most
+ * distinct starts (the partitioned axis): sorted by start there, a box is compared only with the
+ * boxes still open at its start, so slices along one axis cost O(n log n), not O(n²).
+ */
+function findOverlap(boxes: Box[]): [number, number] | undefined {
+  const rank = boxes[0]?.start.length ?? 0;
+  if (rank === 0) {
+    const nonEmpty = boxes.map((_, i) => i);
+    return nonEmpty.length > 1 ? [nonEmpty[0], nonEmpty[1]] : undefined;
+  }
+  let axis = 0;
+  let most = -1;
+  for (let d = 0; d < rank; d++) {
+    const distinct = new Set(boxes.map((b) => b.start[d])).size;
+    if (distinct > most) [axis, most] = [d, distinct];
+  }
+  const order = boxes.map((_, i) => i).filter((i) => boxElements(boxes[i]) > 0)
+    .sort((a, b) => boxes[a].start[axis] - boxes[b].start[axis]);
+  let open: number[] = [];
+  for (const i of order) {
+    const start = boxes[i].start[axis];
+    open = open.filter((j) => boxes[j].start[axis] + boxes[j].length[axis] > start);
+    for (const j of open) {
+      if (boxesIntersect(boxes[i], boxes[j])) return [Math.min(i, j), Math.max(i, j)];
+    }
+    open.push(i);
+  }
+  return undefined;
 }
 
 /** TF's slice spec text: `start,length` or `-` per dimension, `:`-separated. */

@@ -6,12 +6,26 @@
  * @module
  */
 import { CheckpointNotFoundError, CorruptCheckpointError } from "./errors.ts";
-import { joinLocation, type ReadOptions, type Store } from "../storage/mod.ts";
+import {
+  joinLocation,
+  LocationNotAllowedError,
+  ObjectNotFoundError,
+  parseLocation,
+  readCapped,
+  type ReadOptions,
+  type Store,
+} from "../storage/mod.ts";
 import { indexLocation } from "./naming.ts";
 import { refuseKerasFile } from "./keras_file.ts";
 
 /** Name of the state file in a checkpoint directory. */
 export const STATE_FILE_NAME = "checkpoint";
+
+/**
+ * Largest `checkpoint` state file read (1 MiB): TF writes a few lines per kept checkpoint, so
+ * real ones are a few KiB; a larger one is refused before it is read.
+ */
+export const MAX_STATE_FILE_BYTES = 1024 * 1024;
 
 /** CheckpointState. Paths are as written (relative paths are relative to the file's directory). */
 export interface CheckpointState {
@@ -246,6 +260,7 @@ export async function writeCheckpointState(
  * @param dir the directory
  * @param options read options (e.g. `fresh` for a state file other jobs may rewrite)
  * @returns the parsed state
+ * @throws ObjectTooLargeError above {@link MAX_STATE_FILE_BYTES} (checked before reading)
  */
 export async function readCheckpointState(
   store: Store,
@@ -253,10 +268,22 @@ export async function readCheckpointState(
   options?: ReadOptions,
 ): Promise<CheckpointState | undefined> {
   const location = joinLocation(dir, STATE_FILE_NAME);
-  if (!(await store.stat(location, options))) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readCapped(
+      store,
+      location,
+      MAX_STATE_FILE_BYTES,
+      "Checkpoint state file",
+      options,
+    );
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) return undefined;
+    throw e;
+  }
   let text: string;
   try {
-    text = utf8Decoder.decode(await store.read(location, options));
+    text = utf8Decoder.decode(bytes);
   } catch (e) {
     if (!(e instanceof TypeError)) throw e;
     // Python's text_format reads it as UTF-8 and fails the same way (UnicodeDecodeError).
@@ -268,17 +295,53 @@ export async function readCheckpointState(
 }
 
 /**
+ * The checkpoint prefix a state file in `dir` names with `path` (relative paths join onto
+ * `dir`, absolute ones stay, as TF does) — refused when it names another scheme or another
+ * bucket than the state file's own: a small text file in an allowed directory must not point a
+ * job at objects it could not name itself. (The allow-list still checks the result.)
+ *
+ * @param dir the state file's directory
+ * @param path a `model_checkpoint_path` or `all_model_checkpoint_paths` value
+ * @returns the prefix
+ * @throws LocationNotAllowedError for another scheme or bucket
+ */
+export function statePathLocation(dir: string, path: string): string {
+  const prefix = joinLocation(dir, path);
+  const from = parseLocation(dir);
+  let to;
+  try {
+    to = parseLocation(prefix);
+  } catch {
+    to = undefined;
+  }
+  const same = to !== undefined && to.scheme === from.scheme &&
+    (from.scheme !== "s3" || (to.scheme === "s3" && to.bucket === from.bucket));
+  if (!same) {
+    throw new LocationNotAllowedError(
+      prefix,
+      `is named by the checkpoint state file ${joinLocation(dir, STATE_FILE_NAME)}, which may ` +
+        `only name checkpoints in its own ${from.scheme === "s3" ? "bucket" : "file system"}`,
+    );
+  }
+  return prefix;
+}
+
+/**
  * Resolves a checkpoint prefix or directory to a prefix, like TF's load_checkpoint: when
  * `<x>.index` exists, `x`; else when `<x>/checkpoint` exists, its model_checkpoint_path joined onto
- * `x` (relative paths) whose `.index` must exist; otherwise CheckpointNotFoundError.
+ * `x` (relative paths; see {@link statePathLocation}) whose `.index` must exist; otherwise
+ * CheckpointNotFoundError. A location ending in `/` is a directory (TF: `IsDirectory`), whose
+ * sibling `<x>.index` is never looked at.
  */
 export async function resolveCheckpointPrefix(store: Store, dirOrPrefix: string): Promise<string> {
+  const isDir = dirOrPrefix.endsWith("/");
   const x = dirOrPrefix.length > 1 ? dirOrPrefix.replace(/\/+$/, "") : dirOrPrefix;
-  if (await store.stat(indexLocation(x))) return x;
+  if (!isDir && await store.stat(indexLocation(x))) return x;
   const stateLocation = joinLocation(x, STATE_FILE_NAME);
   const state = await readCheckpointState(store, x);
   if (!state) {
-    await refuseKerasFile(store, x);
+    if (!isDir) await refuseKerasFile(store, x); // a directory is no Keras file
+
     throw new CheckpointNotFoundError(
       `No checkpoint at ${dirOrPrefix}: neither ${indexLocation(x)} nor ${stateLocation} exists. ` +
         `Pass a checkpoint prefix (e.g. dir/ckpt-1, whose .index file exists) or a directory ` +
@@ -292,7 +355,7 @@ export async function resolveCheckpointPrefix(store: Store, dirOrPrefix: string)
       { location: stateLocation, key: "model_checkpoint_path" },
     );
   }
-  const prefix = joinLocation(x, state.modelCheckpointPath);
+  const prefix = statePathLocation(x, state.modelCheckpointPath);
   if (!(await store.stat(indexLocation(prefix)))) {
     throw new CheckpointNotFoundError(
       `${stateLocation} names checkpoint ${prefix}, but ${indexLocation(prefix)} does not exist ` +

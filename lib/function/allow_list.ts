@@ -1,14 +1,13 @@
 /**
- * The allow-list of location prefixes (WARM_START_ALLOWED): every location a job spec names,
- * vocabulary files included, must start with one of them.
- *
- * Local paths are compared after resolving `.`/`..` (so `/data/../etc` is `/etc`); S3 keys are
- * literal, so a key with a `.` or `..` segment is refused outright rather than guessed at.
+ * The early allow-list check of a job spec: every location the spec names (checkpoints, output,
+ * vocabulary files) must lie under WARM_START_ALLOWED, refused with the spec field that names it
+ * (403 with `error.field`). It is a courtesy that fails fast; the guarantee is the allow-list
+ * policy of every job's store (storage/allow_list.ts), which checks every location every call
+ * touches — resolved state files, data shards, `.meta`, markers — whatever the spec says.
  *
  * @module
  */
-import * as posix from "node:path/posix";
-import { parseLocation } from "../storage/mod.ts";
+import { canonicalLocation, isAllowed } from "../storage/mod.ts";
 import type { JobSpec } from "../warmstart/mod.ts";
 import { ForbiddenLocationError } from "./errors.ts";
 
@@ -27,43 +26,12 @@ export function specLocations(spec: JobSpec): Array<{ field: string; location: s
 }
 
 /**
- * Canonical form of a location for prefix comparison: `s3://bucket/key` or an absolute posix
- * path. Returns undefined for S3 keys with `.`/`..` segments.
- */
-export function canonicalLocation(location: string, baseDir = "/"): string | undefined {
-  const parsed = parseLocation(location);
-  if (parsed.scheme === "s3") {
-    if (parsed.key.split("/").some((s) => s === "." || s === "..")) return undefined;
-    return `s3://${parsed.bucket}/${parsed.key}`;
-  }
-  const resolved = posix.resolve(baseDir, parsed.path);
-  return parsed.path.endsWith("/") && resolved !== "/" ? `${resolved}/` : resolved;
-}
-
-/** Canonical prefixes from the comma-separated WARM_START_ALLOWED value. */
-export function parseAllowList(value: string, baseDir = "/"): string[] {
-  return value.split(",").map((s) => s.trim()).filter((s) => s !== "").map((prefix) => {
-    const canonical = canonicalLocation(prefix, baseDir);
-    if (canonical === undefined) throw new TypeError(`Invalid allow-list prefix "${prefix}"`);
-    return canonical;
-  });
-}
-
-/** True when `location` is under one of `allowed` (undefined = allow everything). */
-export function isAllowed(location: string, allowed: string[] | undefined, baseDir = "/"): boolean {
-  if (allowed === undefined) return true;
-  const canonical = canonicalLocation(location, baseDir);
-  if (canonical === undefined) return false;
-  return allowed.some((prefix) => canonical.startsWith(prefix) || `${canonical}/` === prefix);
-}
-
-/**
  * Throws ForbiddenLocationError for the first location of `spec` outside the allow-list.
  *
  * @param spec a parsed spec (locations already resolved)
  * @param allowed canonical prefixes, or undefined to allow all
  */
-export function checkSpecAllowed(spec: JobSpec, allowed: string[] | undefined): void {
+export function checkSpecAllowed(spec: JobSpec, allowed: readonly string[] | undefined): void {
   if (allowed === undefined) return;
   for (const { field, location } of specLocations(spec)) {
     if (canonicalLocation(location) === undefined) {
@@ -73,7 +41,8 @@ export function checkSpecAllowed(spec: JobSpec, allowed: string[] | undefined): 
       throw new ForbiddenLocationError(
         field,
         location,
-        `is outside the allowed prefixes (WARM_START_ALLOWED=${allowed.join(",")})`,
+        `is outside the allowed prefixes (WARM_START_ALLOWED=${allowed.join(",")}); an entry ` +
+          "names a directory: a location must lie inside it",
       );
     }
   }

@@ -6,13 +6,24 @@
  * `Accept: application/x-ndjson` progress lines then the report); `POST /v1/events[?wait=true]`
  * (S3 / MinIO / versitygw / R2 event notifications). See README.md.
  *
+ * Local mode without a token (127.0.0.1 only) has no credentials to protect it from the
+ * browser on the same machine, so there every request must name this server in `Host` (a
+ * loopback name or address with its port: no DNS rebinding), carry no foreign `Origin` (no
+ * cross-site request from a web page), and POST bodies must be `application/json` (a form or
+ * `text/plain` POST, which browsers send without asking, is 415).
+ *
  * @module
  */
 import type { Store } from "../storage/mod.ts";
 import { isAuthorized } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import type { FunctionConfig } from "./config.ts";
-import { UnauthorizedError } from "./errors.ts";
+import {
+  ForbiddenRequestError,
+  TooManyJobsError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from "./errors.ts";
 import { createEventProcessor } from "./events.ts";
 import { specFromBody } from "./http_spec.ts";
 import {
@@ -37,6 +48,8 @@ export interface HandlerDeps {
   log?: Logger;
   /** Clock in ms (default Date.now). */
   now?: () => number;
+  /** The port the server listens on, for local mode's Host check (default `config.port`). */
+  port?: number;
 }
 
 /** The request handler, plus its job runner (tests and shutdown wait on `runner.idle()`). */
@@ -53,7 +66,10 @@ function json(body: unknown, status = 200, headers: HeadersInit = {}): Response 
 export function errorResponse(error: unknown): Response {
   const { status, retryable } = outcomeOf(error);
   const headers: Record<string, string> = status === 401 ? { "www-authenticate": "Bearer" } : {};
-  if (retryable && status === 503) headers["retry-after"] = "30";
+  if (retryable && (status === 503 || status === 429)) headers["retry-after"] = "30";
+  // A client too slow with its body should not reuse the connection (Deno still drains the
+  // declared body before closing: see README "Security" for what the platform does).
+  if (status === 408) headers.connection = "close";
   return json(errorBody(error), status, headers);
 }
 
@@ -64,6 +80,36 @@ function jobHeaders(outcome: JobOutcome): Record<string, string> {
 function flagParam(url: URL, name: string): boolean {
   const v = url.searchParams.get(name);
   return v !== null && /^(|1|true|yes)$/i.test(v);
+}
+
+/**
+ * Local mode's request check (see module docs) for a server on 127.0.0.1:`port`.
+ *
+ * @param port the listening port
+ * @returns a function that throws ForbiddenRequestError / UnsupportedMediaTypeError
+ */
+export function localRequestCheck(port: number): (req: Request) => void {
+  const hosts = new Set(["127.0.0.1", "localhost", "[::1]"].map((h) => `${h}:${port}`));
+  const origins = new Set([...hosts].map((h) => `http://${h}`));
+  return (req) => {
+    const host = (req.headers.get("host") ?? "").toLowerCase();
+    if (!hosts.has(host)) {
+      throw new ForbiddenRequestError(
+        `Host ${JSON.stringify(host.slice(0, 100))} is not this local server (${[...hosts][0]})`,
+      );
+    }
+    const origin = req.headers.get("origin");
+    if (origin !== null && !origins.has(origin.toLowerCase())) {
+      throw new ForbiddenRequestError(
+        `Origin ${JSON.stringify(origin.slice(0, 100))} may not call the local server`,
+      );
+    }
+    if (req.method === "POST") {
+      const type = req.headers.get("content-type");
+      const media = (type ?? "").split(";")[0].trim().toLowerCase();
+      if (media !== "application/json") throw new UnsupportedMediaTypeError(type);
+    }
+  };
 }
 
 /** One route: its method, whether it needs the token, and its handler. */
@@ -88,36 +134,49 @@ export function createHandler(deps: HandlerDeps): Handler {
     log,
     engine: config.engine,
     ...(deps.now ? { now: deps.now } : {}),
+    ...(config.allowed ? { allowed: config.allowed } : {}),
+    maxJobs: config.maxJobs,
+    maxQueued: config.maxQueued,
+    jobTimeoutMs: config.jobTimeoutMs,
+    limits: config.limits,
   });
   const events = createEventProcessor({ store, config, runner, log });
+  const body = (req: Request) => readJsonBody(req, config.maxBodyBytes, config.bodyTimeoutMs);
+  const checkLocal = config.local && config.token === undefined
+    ? localRequestCheck(deps.port ?? config.port)
+    : undefined;
 
   async function warmStart(req: Request, url: URL): Promise<Response> {
-    const spec = specFromBody(await readJsonBody(req, config.maxBodyBytes), config);
+    const spec = specFromBody(await body(req), config);
     const dryRun = flagParam(url, "dry_run");
     const request = { spec, dryRun, trigger: { source: "http" as const }, signal: req.signal };
     if (!wantsNdjson(req.headers)) {
       const outcome = await runner.runJob(request);
       return json(outcome.report, 200, jobHeaders(outcome));
     }
-    const body = ndjsonStream(
+    // Admission is decided before the 200 of the stream: a full server answers 429.
+    if (!runner.admits(request)) throw new TooManyJobsError(config.maxJobs);
+    const stream = ndjsonStream(
       (emit) => runner.runJob({ ...request, onProgress: (p) => emit({ type: "progress", ...p }) }),
       (o) => ({ type: "report", job: o.jobId, status: o.status, report: o.report }),
       (e) => ({ type: "error", status: outcomeOf(e).status, ...errorBody(e) }),
     );
-    return new Response(body, { status: 200, headers: { "content-type": NDJSON } });
+    return new Response(stream, { status: 200, headers: { "content-type": NDJSON } });
   }
 
   async function notifications(req: Request, url: URL): Promise<Response> {
     const wait = config.eventsWait || flagParam(url, "wait");
-    const outcome = await events.process(await readJsonBody(req, config.maxBodyBytes), { wait });
-    return json(outcome, !wait ? 202 : outcome.retryable ? 503 : 200);
+    const outcome = await events.process(await body(req), { wait, signal: req.signal });
+    const status = outcome.retryable ? 503 : wait ? 200 : 202;
+    return json(outcome, status, status === 503 ? { "retry-after": "30" } : {});
   }
 
   const routes: Record<string, Route> = {
     "/healthz": {
       method: "GET",
       auth: false,
-      handle: () => Promise.resolve(json({ status: "ok", running: runner.running })),
+      handle: () =>
+        Promise.resolve(json({ status: "ok", running: runner.running, queued: runner.queued })),
     },
     "/v1/warm-start": { method: "POST", auth: true, handle: warmStart },
     "/v1/events": { method: "POST", auth: true, handle: notifications },
@@ -134,6 +193,7 @@ export function createHandler(deps: HandlerDeps): Handler {
         allow: r.method,
       });
     }
+    checkLocal?.(req);
     if (r.auth && !isAuthorized(req.headers, config.token)) throw new UnauthorizedError();
     return await r.handle(req, url);
   }

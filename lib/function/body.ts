@@ -1,26 +1,57 @@
 /**
- * Reads a JSON request body under a size limit. The limit is enforced on the bytes actually
- * received, not only on Content-Length (which a client may omit or get wrong).
+ * Reads a JSON request body under a size limit and a deadline. The limit is enforced on the bytes
+ * actually received, not only on Content-Length (which a client may omit or get wrong); the
+ * deadline (WARM_START_BODY_TIMEOUT_MS) on the whole body, so a client trickling bytes (slowloris)
+ * gets 408 and its connection back instead of holding a request open. Deno.serve has no timeout
+ * for reading request headers; this one starts when the headers are in.
  *
  * @module
  */
 import { SpecError } from "../warmstart/mod.ts";
-import { PayloadTooLargeError } from "./errors.ts";
+import { PayloadTooLargeError, RequestTimeoutError } from "./errors.ts";
+
+/** One read of the body, or RequestTimeoutError once `deadline` (ms since epoch) has passed. */
+function readBefore<T>(
+  read: () => Promise<T>,
+  deadline: number,
+  timeoutMs: number,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new RequestTimeoutError(timeoutMs)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  return Promise.race([read(), late]).finally(() => clearTimeout(timer));
+}
 
 /**
- * The body's bytes, at most `limit` of them.
+ * The body's bytes, at most `limit` of them, all received within `timeoutMs`.
  *
- * @throws PayloadTooLargeError when the body is larger
+ * @throws PayloadTooLargeError when the body is larger; RequestTimeoutError when it is late
  */
-export async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array> {
+export async function readBodyBytes(
+  req: Request,
+  limit: number,
+  timeoutMs = 30_000,
+): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(limit);
   if (req.body === null) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = req.body.getReader();
+  const deadline = Date.now() + timeoutMs;
   while (true) {
-    const { done, value } = await reader.read();
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await readBefore(() => reader.read(), deadline, timeoutMs);
+    } catch (e) {
+      await reader.cancel().catch(() => {});
+      throw e;
+    }
+    const { done, value } = next;
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
@@ -42,10 +73,14 @@ export async function readBodyBytes(req: Request, limit: number): Promise<Uint8A
  * Parses the body as JSON.
  *
  * @throws SettingsError (kind "spec", field "(body)") with the parser's reason for invalid JSON
- * @throws PayloadTooLargeError when the body exceeds `limit`
+ * @throws PayloadTooLargeError when the body exceeds `limit`; RequestTimeoutError when late
  */
-export async function readJsonBody(req: Request, limit: number): Promise<unknown> {
-  const bytes = await readBodyBytes(req, limit);
+export async function readJsonBody(
+  req: Request,
+  limit: number,
+  timeoutMs?: number,
+): Promise<unknown> {
+  const bytes = await readBodyBytes(req, limit, timeoutMs);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -60,7 +95,7 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new SpecError(`Invalid JSON body: ${(e as Error).message}`, {
+    throw new SpecError(`Invalid JSON body: ${String((e as Error).message).slice(0, 200)}`, {
       field: "(body)",
     });
   }

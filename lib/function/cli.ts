@@ -112,13 +112,20 @@ export async function cliWarmStart(
     // A local run: no allow-list warning (WARM_START_ALLOWED guards what a server accepts; a
     // person at a shell can already read and write what they name). When set, it still applies.
     const config = loadConfig({ env: deps.env, local: true, cwd: Deno.cwd() });
-    const spec = await loadSpecFile(args.spec, jobStore(deps.store), Deno.cwd());
+    // The spec file is the operator's own input (read with the job file cap); everything the
+    // job touches goes through the allow-list of the runner's job stores.
+    const spec = await loadSpecFile(args.spec, jobStore(deps.store), Deno.cwd(), {
+      maxBytes: config.maxBodyBytes,
+    });
     checkSpecAllowed(spec, config.allowed);
     const runner = createJobRunner({
       run: deps.run,
       store: deps.store,
       log,
       engine: config.engine,
+      ...(config.allowed ? { allowed: config.allowed } : {}),
+      jobTimeoutMs: config.jobTimeoutMs,
+      limits: config.limits,
     });
     const outcome = await runner.runJob({
       spec,

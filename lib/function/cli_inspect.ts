@@ -18,9 +18,10 @@ import {
   resolveCheckpointPrefix,
   verifyTensors,
 } from "../checkpoint/mod.ts";
-import { jobStore, type Store } from "../storage/mod.ts";
+import { type JobStore, jobStore, type Store } from "../storage/mod.ts";
 import { type CliStreams, denoStreams, errorText } from "./cli.ts";
 import { decodeValues, formatArray } from "./numpy_format.ts";
+import { loadConfig } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { outcomeOf } from "./outcome.ts";
 
@@ -30,10 +31,24 @@ export interface InspectDeps {
   store: Store;
   /** Output streams (default: Deno's). */
   streams?: CliStreams;
+  /** Reads one environment variable (WARM_START_ALLOWED, caps; default Deno's). */
+  env?: (name: string) => string | undefined;
 }
 
-async function open(store: Store, location: string): Promise<BundleIndex> {
-  return await readBundleIndex(store, await resolveCheckpointPrefix(store, location));
+/** The job store of an inspect run: WARM_START_ALLOWED and the index cap apply as to jobs. */
+function inspectStore(deps: InspectDeps): { store: JobStore; maxIndexBytes: number } {
+  const env = deps.env ?? ((name: string) => Deno.env.get(name));
+  const config = loadConfig({ env, local: true, cwd: Deno.cwd() });
+  const store = jobStore(deps.store, config.allowed ? { allowed: config.allowed } : {});
+  return { store, maxIndexBytes: config.limits.maxIndexBytes };
+}
+
+async function open(
+  { store, maxIndexBytes }: { store: Store; maxIndexBytes: number },
+  location: string,
+): Promise<BundleIndex> {
+  const prefix = await resolveCheckpointPrefix(store, location);
+  return await readBundleIndex(store, prefix, { maxBytes: maxIndexBytes });
 }
 
 /** TF's count: the product of every listed tensor's shape (inspect_checkpoint.py). */
@@ -54,8 +69,9 @@ export async function cliInspect(
 ): Promise<number> {
   const io = deps.streams ?? denoStreams();
   try {
-    const store = jobStore(deps.store);
-    const index = await open(store, args.location);
+    const checked = inspectStore(deps);
+    const { store } = checked;
+    const index = await open(checked, args.location);
     const variables = listVariables(index);
     if (args.verify) await verifyTensors(store, index);
     const tensors = args.tensors ?? [];
@@ -174,8 +190,8 @@ export async function cliInspectDiff(
 ): Promise<number> {
   const io = deps.streams ?? denoStreams();
   try {
-    const store = jobStore(deps.store);
-    const [a, b] = await Promise.all([open(store, args.a), open(store, args.b)]);
+    const checked = inspectStore(deps);
+    const [a, b] = await Promise.all([open(checked, args.a), open(checked, args.b)]);
     const d = diffCheckpoints(a, b);
     if (args.json) {
       io.out(JSON.stringify(d) + "\n");

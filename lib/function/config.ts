@@ -5,9 +5,14 @@
  *
  * @module
  */
-import { JOB_SPEC_FIELDS, VOCAB_INFO_FIELDS } from "../warmstart/mod.ts";
+import { parseAllowList } from "../storage/mod.ts";
+import {
+  DEFAULT_LIMITS,
+  type InputLimits,
+  JOB_SPEC_FIELDS,
+  VOCAB_INFO_FIELDS,
+} from "../warmstart/mod.ts";
 import { ConfigError } from "./errors.ts";
-import { parseAllowList } from "./allow_list.ts";
 import { cronProblem } from "./cron_syntax.ts";
 
 /** An `.index` under `prefix` starts the job built from the `job` template (see template.ts). */
@@ -40,8 +45,22 @@ export interface FunctionConfig {
   local: boolean;
   /** Canonical allowed prefixes (WARM_START_ALLOWED); undefined allows every location. */
   allowed?: string[];
-  /** Request body limit in bytes (WARM_START_MAX_BODY_BYTES, default 1 MiB). */
+  /** Request body and job file limit in bytes (WARM_START_MAX_BODY_BYTES, default 1 MiB). */
   maxBodyBytes: number;
+  /** Time to receive a request body in ms (WARM_START_BODY_TIMEOUT_MS, default 30 s). */
+  bodyTimeoutMs: number;
+  /** Jobs running at once (WARM_START_MAX_JOBS, default 4); more answer 429 or queue. */
+  maxJobs: number;
+  /** Event jobs waiting for a slot (WARM_START_MAX_QUEUED, default 32); more are retryable. */
+  maxQueued: number;
+  /** Deadline of every job in ms (WARM_START_JOB_TIMEOUT_MS, default 1 h). */
+  jobTimeoutMs: number;
+  /** How long SIGTERM waits for running jobs before aborting them (WARM_START_SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
+  /** Records one notification may carry (WARM_START_MAX_EVENT_RECORDS, default 100). */
+  maxEventRecords: number;
+  /** Caps on what a job reads whole (WARM_START_MAX_INDEX_BYTES, WARM_START_MAX_META_BYTES). */
+  limits: InputLimits;
   /** PORT (default 8000). */
   port: number;
   /** Relative local locations in HTTP specs resolve here (WARM_START_BASE_DIR, default cwd). */
@@ -199,6 +218,7 @@ function parseConfigJson(text: string): { watch: WatchRule[]; schedules: Schedul
 export function loadConfig(source: ConfigSource): FunctionConfig {
   const { env } = source;
   const cwd = source.cwd ?? "/";
+  const int = (name: string, fallback: number) => positiveInt(name, env(name), fallback);
   const local = source.local === true || flag(env("WARM_START_LOCAL"));
   const token = env("WARM_START_TOKEN") || undefined;
   if (!local && token === undefined) {
@@ -243,6 +263,16 @@ export function loadConfig(source: ConfigSource): FunctionConfig {
       env("WARM_START_MAX_BODY_BYTES"),
       DEFAULT_MAX_BODY,
     ),
+    bodyTimeoutMs: int("WARM_START_BODY_TIMEOUT_MS", 30_000),
+    maxJobs: int("WARM_START_MAX_JOBS", 4),
+    maxQueued: int("WARM_START_MAX_QUEUED", 32),
+    jobTimeoutMs: int("WARM_START_JOB_TIMEOUT_MS", 3_600_000),
+    shutdownGraceMs: int("WARM_START_SHUTDOWN_GRACE_MS", 10_000),
+    maxEventRecords: int("WARM_START_MAX_EVENT_RECORDS", 100),
+    limits: {
+      maxIndexBytes: int("WARM_START_MAX_INDEX_BYTES", DEFAULT_LIMITS.maxIndexBytes),
+      maxMetaBytes: int("WARM_START_MAX_META_BYTES", DEFAULT_LIMITS.maxMetaBytes),
+    },
     port: positiveInt("PORT", env("PORT"), 8000),
     baseDir: env("WARM_START_BASE_DIR") || cwd,
     jobFileName: env("WARM_START_JOB_FILE") || "warm_start.json",

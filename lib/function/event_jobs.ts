@@ -7,21 +7,27 @@
  *   checkpoint (so whichever of the two lands last starts the job), else the first watch rule
  *   whose prefix holds it, with that rule's job template.
  *
- * An event whose object has been overwritten since (its ETag differs from the object's) is
- * `superseded`: the newer write sends its own event. A job file whose NEW checkpoint has no
- * `.index` yet is `waiting`: the `.index` event starts it.
+ * The event's object is read back from storage first: gone is `ignored`; an ETag that differs
+ * from the event's (overwritten since) is `superseded` — the newer write sends its own event.
+ * The ETag read back, not anything the event claims, identifies the version the job is made
+ * from (trigger.ts). A job file is read with its size capped (WARM_START_MAX_BODY_BYTES) and
+ * pinned to that ETag. A job file whose NEW checkpoint has no `.index` yet is `waiting`: the
+ * `.index` event starts it.
  *
  * @module
  */
 import {
   basenameLocation,
   dirnameLocation,
+  isAllowed,
   joinLocation,
   ObjectChangedError,
+  ObjectNotFoundError,
+  readCapped,
   type Store,
 } from "../storage/mod.ts";
 import { type JobSpec, parseJobSpec, SettingsError, SpecError } from "../warmstart/mod.ts";
-import { checkSpecAllowed, isAllowed } from "./allow_list.ts";
+import { checkSpecAllowed } from "./allow_list.ts";
 import type { FunctionConfig } from "./config.ts";
 import { ForbiddenLocationError } from "./errors.ts";
 import { normalizeEtag, type ObjectEvent } from "./s3_events.ts";
@@ -37,11 +43,11 @@ export type EventJob =
 export interface EventJobDeps {
   /** Where job files and checkpoints are read. */
   store: Store;
-  /** Allow-list, job file name and watch rules. */
-  config: Pick<FunctionConfig, "allowed" | "jobFileName" | "watches">;
+  /** Allow-list, job file name and watch rules; the job file cap. */
+  config: Pick<FunctionConfig, "allowed" | "jobFileName" | "watches" | "maxBodyBytes">;
 }
 
-function triggerOf(event: ObjectEvent): TriggerInfo {
+function triggerOf(event: ObjectEvent, etag: string | undefined): TriggerInfo {
   return {
     source: "event",
     key: event.location,
@@ -49,26 +55,42 @@ function triggerOf(event: ObjectEvent): TriggerInfo {
     ...(event.eventTime ? { eventTime: event.eventTime } : {}),
     ...(event.sequencer ? { sequencer: event.sequencer } : {}),
     sequencerStyle: event.sequencerStyle,
-    ...(event.etag ? { etag: event.etag } : {}),
+    ...(etag ? { etag } : {}),
   };
+}
+
+type Skip = { kind: "ignored" | "superseded"; reason: string };
+
+/** The object's version now: its ETag, or why the event is skipped. */
+async function versionOf(
+  store: Store,
+  location: string,
+  claimed: string | undefined,
+): Promise<{ etag: string } | Skip> {
+  const stat = await store.stat(location);
+  if (stat === undefined) return { kind: "ignored", reason: `${location} no longer exists` };
+  const etag = normalizeEtag(stat.etag) ?? stat.etag;
+  if (claimed !== undefined && etag !== claimed) {
+    return { kind: "superseded", reason: `${location} was overwritten after this event` };
+  }
+  return { etag: stat.etag };
 }
 
 async function readJobFile(
   store: Store,
   location: string,
   expectedEtag: string | undefined,
-): Promise<{ spec: JobSpec } | { kind: "ignored" | "superseded"; reason: string }> {
-  const stat = await store.stat(location);
-  if (stat === undefined) return { kind: "ignored", reason: `${location} no longer exists` };
-  const etag = normalizeEtag(stat.etag);
-  if (expectedEtag !== undefined && etag !== undefined && etag !== expectedEtag) {
-    return { kind: "superseded", reason: `${location} was overwritten after this event` };
-  }
+  maxBytes: number,
+): Promise<{ spec: JobSpec; etag: string } | Skip> {
+  const version = await versionOf(store, location, expectedEtag);
+  if (!("etag" in version)) return version;
   let bytes: Uint8Array;
   try {
-    bytes = await store.read(location, { ifMatch: stat.etag });
+    bytes = await readCapped(store, location, maxBytes, "Job file (WARM_START_MAX_BODY_BYTES)", {
+      ifMatch: version.etag,
+    });
   } catch (e) {
-    if (e instanceof ObjectChangedError) {
+    if (e instanceof ObjectChangedError || e instanceof ObjectNotFoundError) {
       return { kind: "superseded", reason: `${location} changed while being read` };
     }
     throw e;
@@ -81,7 +103,8 @@ async function readJobFile(
       field: "(job file)",
     });
   }
-  return { spec: parseJobSpec(json, { baseDir: dirnameLocation(location) }) };
+  const spec = parseJobSpec(json, { baseDir: dirnameLocation(location) });
+  return { spec, etag: normalizeEtag(version.etag) ?? version.etag };
 }
 
 /**
@@ -97,7 +120,7 @@ export async function resolveEventJob(event: ObjectEvent, deps: EventJobDeps): P
   }
   const name = basenameLocation(event.location);
   if (name === config.jobFileName) {
-    const read = await readJobFile(store, event.location, event.etag);
+    const read = await readJobFile(store, event.location, event.etag, config.maxBodyBytes);
     if (!("spec" in read)) return read;
     checkSpecAllowed(read.spec, config.allowed);
     if (!await store.stat(`${read.spec.newCheckpoint}.index`)) {
@@ -106,22 +129,26 @@ export async function resolveEventJob(event: ObjectEvent, deps: EventJobDeps): P
         reason: `${read.spec.newCheckpoint}.index does not exist yet; its event will start the job`,
       };
     }
-    return { kind: "job", spec: read.spec, trigger: triggerOf(event), via: "job_file" };
+    const trigger = triggerOf(event, read.etag);
+    return { kind: "job", spec: read.spec, trigger, via: "job_file" };
   }
   if (!name.endsWith(".index")) {
     return { kind: "ignored", reason: "neither a job file nor a checkpoint .index" };
   }
+  const version = await versionOf(store, event.location, event.etag);
+  if (!("etag" in version)) return version;
+  const trigger = triggerOf(event, normalizeEtag(version.etag) ?? version.etag);
   const prefix = event.location.slice(0, -".index".length);
   const jobFile = joinLocation(dirnameLocation(event.location), config.jobFileName);
   if (await store.stat(jobFile)) {
     // An invalid job file was already reported by its own event; here it just does not match.
-    const read = await readJobFile(store, jobFile, undefined).catch((e) => {
+    const read = await readJobFile(store, jobFile, undefined, config.maxBodyBytes).catch((e) => {
       if (e instanceof SettingsError) return { kind: "ignored" as const, reason: e.message };
       throw e;
     });
     if ("spec" in read && read.spec.newCheckpoint === prefix) {
       checkSpecAllowed(read.spec, config.allowed);
-      return { kind: "job", spec: read.spec, trigger: triggerOf(event), via: "job_file" };
+      return { kind: "job", spec: read.spec, trigger, via: "job_file" };
     }
   }
   const rule = config.watches.find((w) => event.location.startsWith(w.prefix));
@@ -135,5 +162,5 @@ export async function resolveEventJob(event: ObjectEvent, deps: EventJobDeps): P
     return { kind: "ignored", reason: `output ${spec.output} is inside the watched prefix` };
   }
   checkSpecAllowed(spec, config.allowed);
-  return { kind: "job", spec, trigger: { ...triggerOf(event), watch: rule.prefix }, via: "watch" };
+  return { kind: "job", spec, trigger: { ...trigger, watch: rule.prefix }, via: "watch" };
 }

@@ -5,7 +5,11 @@
  * - an older event for an output a newer event already produced is `superseded`;
  * - the same job started twice in this instance runs once (the second caller joins the first);
  * - across instances the engine's claim and create-only writes decide (warmstart/commit.ts):
- *   runs of one job converge (`converged`), a different job gets JobConflictError (409).
+ *   runs of one job converge (`converged`), a different job gets JobConflictError (409);
+ * - at most `maxJobs` run at once (job_slots.ts); every job has a deadline, and `abortAll`
+ *   (shutdown) aborts the running ones — a job's store fails every call once it is aborted
+ *   (deletes excepted), and the runner answers at once instead of waiting for the engine to
+ *   notice; every job's store has the allow-list.
  *
  * Every job logs structured lines (job, phase, bytes, rate, durationMs).
  *
@@ -15,6 +19,7 @@ import { jobStore, type Store } from "../storage/mod.ts";
 import {
   changedInputs,
   type CompletionMarker,
+  type InputLimits,
   isPublished,
   JobConflictError,
   jobIdOf,
@@ -24,8 +29,10 @@ import {
   type Report,
   type RunOptions,
 } from "../warmstart/mod.ts";
+import { JobTimeoutError } from "./errors.ts";
+import { JobSlots } from "./job_slots.ts";
 import type { Logger } from "./log.ts";
-import { compareTriggers, type TriggerInfo } from "./trigger.ts";
+import { supersededBy, type TriggerInfo } from "./trigger.ts";
 
 /** The engine's signature (`runWarmStart`), injectable for tests. */
 export type WarmStartRunner = (spec: JobSpec, options: RunOptions) => Promise<Report>;
@@ -55,6 +62,8 @@ export interface JobRequest {
   onProgress?: (event: ProgressEvent & { job: string }) => void;
   /** Aborts the run; nothing is published. */
   signal?: AbortSignal;
+  /** Wait in the bounded queue for a slot instead of failing with TooManyJobsError (events). */
+  queue?: boolean;
 }
 
 /** Dependencies of {@link createJobRunner}. */
@@ -69,6 +78,16 @@ export interface JobRunnerDeps {
   now?: () => number;
   /** Engine options every job gets (verification of copies, claim timing, tuning). */
   engine?: Pick<RunOptions, "verifyCopies" | "claim" | "tuning">;
+  /** Allowed location prefixes: every job's store refuses everything else (default: all). */
+  allowed?: readonly string[];
+  /** Jobs running at once (default 4). */
+  maxJobs?: number;
+  /** Jobs waiting for a slot at most (default 32). */
+  maxQueued?: number;
+  /** Deadline of every job in ms (default 1 h). */
+  jobTimeoutMs?: number;
+  /** Caps on what a job reads whole. */
+  limits?: Partial<InputLimits>;
 }
 
 /** Runs jobs; see the module doc. */
@@ -77,8 +96,14 @@ export interface JobRunner {
   runJob(request: JobRequest): Promise<JobOutcome>;
   /** Number of jobs running now. */
   readonly running: number;
+  /** Number of jobs waiting for a slot. */
+  readonly queued: number;
+  /** Whether {@link runJob} would take `request` now (joins, a free slot, or room to queue). */
+  admits(request: Pick<JobRequest, "spec" | "dryRun" | "queue">): boolean;
   /** Resolves when no job is running (graceful shutdown, tests). */
   idle(): Promise<void>;
+  /** Aborts every running and queued job with `reason` (shutdown). */
+  abortAll(reason: unknown): void;
 }
 
 /** At most one progress log line per phase this often (ms); a phase's first event is logged. */
@@ -127,11 +152,7 @@ async function decideFromMarker(
     }
     return { jobId, status: "already_done", report: marker.report };
   }
-  const markerTrigger = marker.trigger as TriggerInfo | undefined;
-  if (
-    trigger.key !== undefined && markerTrigger?.key === trigger.key &&
-    compareTriggers(trigger, markerTrigger) < 0
-  ) {
+  if (await supersededBy(store, trigger, marker.trigger as TriggerInfo | undefined)) {
     return { jobId, status: "superseded", report: marker.report };
   }
   throw new JobConflictError(spec.output, `by job ${marker.jobId}`);
@@ -146,9 +167,18 @@ async function decideFromMarker(
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const { run, log } = deps;
   const now = deps.now ?? (() => Date.now());
+  const jobTimeoutMs = deps.jobTimeoutMs ?? 3_600_000;
   const inFlight = new Map<string, Promise<JobOutcome>>();
+  const slots = new JobSlots(deps.maxJobs ?? 4, deps.maxQueued ?? 32);
+  const controllers = new Set<AbortController>();
+  // Aborted by abortAll: queued jobs stop waiting, new ones are refused.
+  const closing = new AbortController();
 
-  async function execute(jobId: string, request: JobRequest): Promise<JobOutcome> {
+  async function execute(
+    jobId: string,
+    request: JobRequest,
+    signal: AbortSignal,
+  ): Promise<JobOutcome> {
     const { spec, trigger } = request;
     const started = now();
     const fields = {
@@ -160,7 +190,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     };
     // Every storage call of the job, the runner's own included, goes through one policy stack;
     // its retries are logged (and counted by telemetry.ts, which reads these lines).
+    // The allow-list checks each location; the signal ends every call once the job is aborted.
     const store = jobStore(deps.store, {
+      ...(deps.allowed ? { allowed: deps.allowed } : {}),
+      signal,
       retries: {
         onRetry: ({ op, attempt, delayMs, error }) =>
           log("warn", "storage retry", {
@@ -189,9 +222,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       report = await run(spec, {
         store,
         dryRun: request.dryRun,
-        signal: request.signal,
+        signal,
         job: { id: jobId, trigger },
         ...deps.engine,
+        ...(deps.limits ? { limits: deps.limits } : {}),
         onProgress: (event) => {
           request.onProgress?.({ ...event, job: jobId });
           const ms = now() - started;
@@ -252,6 +286,42 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     return { jobId, status, report };
   }
 
+  /**
+   * Runs one job in a slot with its deadline: answers as soon as the job is aborted (deadline,
+   * caller, shutdown) even if the engine is still unwinding (its store refuses every further
+   * call but deletes, so it only cleans up).
+   */
+  async function admitted(jobId: string, request: JobRequest): Promise<JobOutcome> {
+    closing.signal.throwIfAborted();
+    const waiting = request.signal
+      ? AbortSignal.any([request.signal, closing.signal])
+      : closing.signal;
+    const release = request.queue ? await slots.wait(waiting) : slots.take();
+    const controller = new AbortController();
+    controllers.add(controller);
+    const timer = setTimeout(
+      () => controller.abort(new JobTimeoutError(jobTimeoutMs)),
+      jobTimeoutMs,
+    );
+    const onAbort = () => controller.abort(request.signal?.reason);
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+    if (request.signal?.aborted) onAbort();
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = () => reject(controller.signal.reason);
+      if (controller.signal.aborted) fail();
+      else controller.signal.addEventListener("abort", fail, { once: true });
+    });
+    aborted.catch(() => {});
+    try {
+      return await Promise.race([execute(jobId, request, controller.signal), aborted]);
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+      controllers.delete(controller);
+      release();
+    }
+  }
+
   return {
     runJob(request) {
       const jobId = jobIdOf(request.spec);
@@ -261,12 +331,26 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         log("info", "job joined a running instance", { job: jobId, phase: "join" });
         return running;
       }
-      const promise = execute(jobId, request).finally(() => inFlight.delete(key));
+      const promise = admitted(jobId, request).finally(() => inFlight.delete(key));
       inFlight.set(key, promise);
       return promise;
     },
     get running() {
-      return inFlight.size;
+      return slots.running;
+    },
+    get queued() {
+      return slots.queued;
+    },
+    admits(request) {
+      const key = `${jobIdOf(request.spec)}:${request.dryRun ? "plan" : "run"}`;
+      if (inFlight.has(key)) return true;
+      if (closing.signal.aborted) return false;
+      return slots.running < slots.maxRunning ||
+        (request.queue === true && slots.queued < slots.maxQueued);
+    },
+    abortAll(reason) {
+      closing.abort(reason);
+      for (const c of controllers) c.abort(reason);
     },
     async idle() {
       while (inFlight.size > 0) {

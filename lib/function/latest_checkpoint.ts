@@ -2,11 +2,13 @@
  * The latest checkpoint under a directory, as `tf.train.latest_checkpoint` finds it: the
  * `checkpoint` state file's `model_checkpoint_path` (relative to the directory unless absolute)
  * when that checkpoint's `.index` exists; otherwise the `.index` with the highest step (then the
- * last name) among the directory's objects.
+ * last name) among the directory's objects. The state file is read with its size capped and may
+ * only name checkpoints on its own scheme and bucket (checkpoint/state_file.ts).
  *
  * @module
  */
-import { joinLocation, ObjectNotFoundError, type Store } from "../storage/mod.ts";
+import { MAX_STATE_FILE_BYTES, statePathLocation } from "../checkpoint/mod.ts";
+import { joinLocation, ObjectNotFoundError, readCapped, type Store } from "../storage/mod.ts";
 
 /** `model_checkpoint_path` from the text of a TF `checkpoint` state file, if present. */
 export function modelCheckpointPath(stateText: string): string | undefined {
@@ -28,10 +30,15 @@ function stepOf(prefix: string): number {
 export async function latestCheckpoint(store: Store, dir: string): Promise<string | undefined> {
   const base = dir.replace(/\/+$/, "");
   try {
-    const text = new TextDecoder().decode(await store.read(joinLocation(base, "checkpoint")));
-    const path = modelCheckpointPath(text);
+    const bytes = await readCapped(
+      store,
+      joinLocation(base, "checkpoint"),
+      MAX_STATE_FILE_BYTES,
+      "Checkpoint state file",
+    );
+    const path = modelCheckpointPath(new TextDecoder().decode(bytes));
     if (path !== undefined) {
-      const prefix = joinLocation(base, path);
+      const prefix = statePathLocation(base, path);
       if (await store.stat(`${prefix}.index`)) return prefix;
     }
   } catch (e) {

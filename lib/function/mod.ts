@@ -30,8 +30,15 @@ export {
 export {
   ConfigError,
   ForbiddenLocationError,
+  ForbiddenRequestError,
+  JobTimeoutError,
   PayloadTooLargeError,
+  RequestTimeoutError,
+  ShuttingDownError,
+  TooManyJobsError,
+  TooManyRecordsError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   UsageError,
 } from "./errors.ts";
 export {

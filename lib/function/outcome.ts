@@ -12,17 +12,28 @@ import {
   TensorNotFoundError,
 } from "../checkpoint/mod.ts";
 import {
+  LocationNotAllowedError,
+  NotRegularFileError,
   ObjectChangedError,
   ObjectNotFoundError,
+  ObjectTooLargeError,
   PreconditionFailedError,
+  redactSecrets,
   StorageError,
 } from "../storage/mod.ts";
 import { JobConflictError, SettingsError, SpecError } from "../warmstart/mod.ts";
 import {
   ConfigError,
   ForbiddenLocationError,
+  ForbiddenRequestError,
+  JobTimeoutError,
   PayloadTooLargeError,
+  RequestTimeoutError,
+  ShuttingDownError,
+  TooManyJobsError,
+  TooManyRecordsError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   UsageError,
 } from "./errors.ts";
 
@@ -60,8 +71,16 @@ const failed = (status: number, retryable: boolean): Outcome => ({
 /** First matching class wins: subclasses before their bases. */
 const TABLE: ReadonlyArray<readonly [ErrorClass, (e: never) => Outcome]> = [
   [UnauthorizedError, () => refused(401)],
-  [ForbiddenLocationError, () => refused(403)],
+  // ForbiddenLocationError (the spec check) is one; so is every refusal of the store policy.
+  [LocationNotAllowedError, () => refused(403)],
+  [ForbiddenRequestError, () => refused(403)],
+  [RequestTimeoutError, () => refused(408)],
   [PayloadTooLargeError, () => refused(413)],
+  [TooManyRecordsError, () => refused(413)],
+  [UnsupportedMediaTypeError, () => refused(415)],
+  [TooManyJobsError, () => failed(429, true)],
+  [ShuttingDownError, () => failed(503, true)],
+  [JobTimeoutError, () => failed(504, false)],
   [UsageError, () => refused(400)],
   [ConfigError, () => ({ ...failed(500, false), exitCode: 2 })],
   [SpecError, () => refused(400)],
@@ -70,6 +89,9 @@ const TABLE: ReadonlyArray<readonly [ErrorClass, (e: never) => Outcome]> = [
   [PreconditionFailedError, () => refused(409, 1)],
   // A missing object may still be on its way (an upload in progress): a later delivery may work.
   [ObjectNotFoundError, () => failed(404, true)],
+  // Inputs the job refuses to read: too large for their kind, or not a regular file.
+  [ObjectTooLargeError, () => refused(422)],
+  [NotRegularFileError, () => refused(422)],
   [ObjectChangedError, () => failed(503, true)],
   [StorageError, (e: StorageError) => failed(e.retryable ? 503 : 502, e.retryable)],
   [CheckpointNotFoundError, () => failed(404, true)],
@@ -99,6 +121,15 @@ export function outcomeOf(error: unknown): Outcome {
   return failed(500, false);
 }
 
+/** Longest message a caller gets (an error may quote request input). */
+const MAX_MESSAGE = 4096;
+
+/** `text` redacted (storage/redact.ts) and clipped to `max` characters. */
+export function safeText(text: string, max = MAX_MESSAGE): string {
+  const redacted = redactSecrets(String(text));
+  return redacted.length <= max ? redacted : `${redacted.slice(0, max)}… (clipped)`;
+}
+
 /** The JSON error body, `{error: {type, code, message, field?, retryable?, location?, ...}}`. */
 export type ErrorBody = {
   /** The error's fields. */
@@ -113,15 +144,16 @@ export type ErrorBody = {
  */
 export function errorBody(error: unknown): ErrorBody {
   const e = error instanceof Error ? error : new Error(String(error));
-  const body: Record<string, unknown> = { type: e.name, message: e.message };
+  // Whatever the error carries ends up with a caller: redacted and bounded, always.
+  const body: Record<string, unknown> = { type: e.name, message: safeText(e.message) };
   const code = (e as { code?: unknown }).code;
   if (typeof code === "string") body.code = code;
   if (e instanceof SettingsError) Object.assign(body, { field: e.field, kind: e.kind });
   if (e instanceof ForbiddenLocationError || e instanceof UsageError) body.field = e.field;
-  if (e instanceof ForbiddenLocationError) body.location = e.location;
+  if (e instanceof LocationNotAllowedError) body.location = safeText(e.location, 1024);
   if (e instanceof StorageError) {
     Object.assign(body, { retryable: e.retryable, location: e.location });
-    if (e.requestId !== undefined) body.requestId = e.requestId;
+    if (e.requestId !== undefined) body.requestId = safeText(e.requestId, 256);
   }
   if (e instanceof CheckpointError) {
     Object.assign(body, { location: e.location, key: e.key, offset: e.offset });

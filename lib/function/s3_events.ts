@@ -16,7 +16,8 @@
  * @module
  */
 import { SpecError } from "../warmstart/mod.ts";
-import { s3Location } from "../storage/mod.ts";
+import { clip, s3Location } from "../storage/mod.ts";
+import { TooManyRecordsError } from "./errors.ts";
 
 /** One object event, keys decoded. */
 export interface ObjectEvent {
@@ -40,14 +41,32 @@ export interface ObjectEvent {
   etag?: string;
   /** Object size in bytes. */
   size?: number;
+  /** Position of the record in the body. */
+  index: number;
+}
+
+/** A record that is not a valid event: refused on its own, the other records still count. */
+export interface InvalidRecord {
+  /** Its position in the body's list (`Records[i]`, or the i-th R2 message). */
+  index: number;
+  /** Why it was refused. */
+  reason: string;
 }
 
 /** The parsed notification: object events plus messages that carry none. */
 export interface ParsedNotification {
-  /** ObjectCreated events. */
+  /** ObjectCreated events, each with its position in the body. */
   events: ObjectEvent[];
   /** Why parts of the body were skipped (test events, subscription confirmations, deletes). */
   ignored: string[];
+  /** Records refused one by one (malformed). */
+  invalid: InvalidRecord[];
+}
+
+/** Options of {@link parseNotification}. */
+export interface ParseNotificationOptions {
+  /** Most records one body may carry (default 100); more refuse the whole body. */
+  maxRecords?: number;
 }
 
 const VERSITY_CONFIG_IDS = new Set([
@@ -76,6 +95,9 @@ export function normalizeEtag(etag: string | undefined | null): string | undefin
   return etag.replace(/^W\//, "").replace(/^"|"$/g, "");
 }
 
+/** A bucket name any S3-compatible store accepts (no `/`: it would change the location). */
+const BUCKET = /^[A-Za-z0-9._-]{1,255}$/;
+
 function parseRecord(r: unknown, index: number): ObjectEvent {
   const where = `Records[${index}]`;
   if (!isRecord(r) || !isRecord(r.s3)) {
@@ -85,12 +107,20 @@ function parseRecord(r: unknown, index: number): ObjectEvent {
   }
   const bucket = isRecord(r.s3.bucket) ? r.s3.bucket.name : undefined;
   const object = isRecord(r.s3.object) ? r.s3.object : undefined;
-  if (typeof bucket !== "string" || bucket === "" || typeof object?.key !== "string") {
+  if (
+    typeof bucket !== "string" || !BUCKET.test(bucket) || typeof object?.key !== "string" ||
+    object.key === ""
+  ) {
     throw new SpecError(`Invalid event: ${where}.s3: expected bucket.name and object.key`, {
       field: `${where}.s3`,
     });
   }
-  const eventName = String(r.eventName ?? "").replace(/^s3:/, "");
+  if (r.eventName !== undefined && typeof r.eventName !== "string") {
+    throw new SpecError(`Invalid event: ${where}.eventName: expected a string`, {
+      field: `${where}.eventName`,
+    });
+  }
+  const eventName = (r.eventName ?? "").replace(/^s3:/, "");
   const key = decodeEventKey(object.key);
   const versity = typeof r.s3.configurationId === "string" &&
     VERSITY_CONFIG_IDS.has(r.s3.configurationId);
@@ -107,6 +137,7 @@ function parseRecord(r: unknown, index: number): ObjectEvent {
     sequencerStyle: versity ? "counter" : "aws",
     ...(typeof object.eTag === "string" ? { etag: normalizeEtag(object.eTag) } : {}),
     ...(typeof object.size === "number" ? { size: object.size } : {}),
+    index,
   };
 }
 
@@ -120,10 +151,15 @@ function isR2Message(v: unknown): v is Record<string, unknown> {
 function parseR2(messages: Array<Record<string, unknown>>): ParsedNotification {
   const events: ObjectEvent[] = [];
   const ignored: string[] = [];
-  for (const m of messages) {
+  const invalid: InvalidRecord[] = [];
+  for (const [index, m] of messages.entries()) {
     const object = m.object as Record<string, unknown>;
     const bucket = m.bucket as string;
     const key = object.key as string;
+    if (!BUCKET.test(bucket) || key === "") {
+      invalid.push({ index, reason: `message ${index}: expected bucket and object.key` });
+      continue;
+    }
     if (!R2_CREATED.has(m.action as string)) {
       ignored.push(`${m.action} ${s3Location(bucket, key)}`);
       continue;
@@ -138,19 +174,34 @@ function parseR2(messages: Array<Record<string, unknown>>): ParsedNotification {
       sequencerStyle: "aws",
       ...(typeof object.eTag === "string" ? { etag: normalizeEtag(object.eTag) } : {}),
       ...(typeof object.size === "number" ? { size: object.size } : {}),
+      index,
     });
   }
-  return { events, ignored };
+  return { events, ignored, invalid };
 }
 
 /**
- * Parses a notification body (already JSON-decoded).
+ * Parses a notification body (already JSON-decoded). A malformed record is reported in
+ * `invalid` and the other records still count; a body that is no notification at all, or that
+ * has more than `maxRecords` records, is refused whole.
  *
- * @throws SettingsError (kind "spec") when the body is no notification shape we know
+ * @throws SettingsError (kind "spec") when the body is no notification shape we know;
+ *   TooManyRecordsError above `maxRecords`
  */
-export function parseNotification(body: unknown, depth = 0): ParsedNotification {
+export function parseNotification(
+  body: unknown,
+  options: ParseNotificationOptions = {},
+  depth = 0,
+): ParsedNotification {
+  const maxRecords = options.maxRecords ?? 100;
+  const count = (n: number) => {
+    if (n > maxRecords) throw new TooManyRecordsError(n, maxRecords);
+  };
   if (isR2Message(body)) return parseR2([body]);
-  if (Array.isArray(body) && body.length > 0 && body.every(isR2Message)) return parseR2(body);
+  if (Array.isArray(body) && body.length > 0 && body.every(isR2Message)) {
+    count(body.length);
+    return parseR2(body);
+  }
   if (!isRecord(body)) {
     throw new SpecError("Invalid event: expected a JSON object", {
       field: "(body)",
@@ -158,7 +209,11 @@ export function parseNotification(body: unknown, depth = 0): ParsedNotification 
   }
   if (body.Type === "SubscriptionConfirmation" || body.Type === "UnsubscribeConfirmation") {
     const url = typeof body.SubscribeURL === "string" ? body.SubscribeURL : "(no SubscribeURL)";
-    return { events: [], ignored: [`sns ${body.Type}: confirm it by visiting ${url}`] };
+    return {
+      events: [],
+      ignored: [`sns ${body.Type}: confirm it by visiting ${clip(url, 2048)}`],
+      invalid: [],
+    };
   }
   if (body.Type === "Notification" && typeof body.Message === "string" && depth === 0) {
     let inner: unknown;
@@ -169,10 +224,10 @@ export function parseNotification(body: unknown, depth = 0): ParsedNotification 
         field: "Message",
       });
     }
-    return parseNotification(inner, depth + 1);
+    return parseNotification(inner, options, depth + 1);
   }
   if (typeof body.Event === "string" && body.Event.endsWith("TestEvent")) {
-    return { events: [], ignored: ["test event"] };
+    return { events: [], ignored: ["test event"], invalid: [] };
   }
   if (!Array.isArray(body.Records)) {
     throw new SpecError(
@@ -180,12 +235,20 @@ export function parseNotification(body: unknown, depth = 0): ParsedNotification 
       { field: "Records" },
     );
   }
+  count(body.Records.length);
   const events: ObjectEvent[] = [];
   const ignored: string[] = [];
+  const invalid: InvalidRecord[] = [];
   body.Records.forEach((r, i) => {
-    const event = parseRecord(r, i);
+    let event: ObjectEvent;
+    try {
+      event = parseRecord(r, i);
+    } catch (e) {
+      invalid.push({ index: i, reason: (e as Error).message });
+      return;
+    }
     if (event.created) events.push(event);
-    else ignored.push(`${event.eventName} ${event.location}`);
+    else ignored.push(`${clip(event.eventName, 100)} ${clip(event.location)}`);
   });
-  return { events, ignored };
+  return { events, ignored, invalid };
 }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Store } from "../storage/mod.ts";
+import { jobStore, type Store } from "../storage/mod.ts";
 import { type JobSpec, parseJobSpec } from "../warmstart/mod.ts";
 import { checkSpecAllowed } from "./allow_list.ts";
 import type { FunctionConfig, ScheduleRule } from "./config.ts";
@@ -22,9 +22,11 @@ import { renderJobTemplate } from "./template.ts";
 export async function scheduledSpec(
   rule: ScheduleRule,
   store: Store,
-  allowed: string[] | undefined,
+  allowed: readonly string[] | undefined,
 ): Promise<JobSpec | undefined> {
-  const newCheckpoint = await latestCheckpoint(store, rule.newCheckpointsUnder);
+  // Finding the latest checkpoint reads a state file: through the allow-list like any job.
+  const checked = jobStore(store, allowed ? { allowed } : {});
+  const newCheckpoint = await latestCheckpoint(checked, rule.newCheckpointsUnder);
   if (newCheckpoint === undefined) return undefined;
   const spec = parseJobSpec(renderJobTemplate(rule.job, newCheckpoint), {
     baseDir: rule.newCheckpointsUnder.replace(/\/+$/, ""),
@@ -36,7 +38,7 @@ export async function scheduledSpec(
 /** Runs one schedule once (what its cron handler does). Throws so Deno.cron can retry. */
 export async function runSchedule(
   rule: ScheduleRule,
-  deps: { store: Store; runner: JobRunner; log: Logger; allowed: string[] | undefined },
+  deps: { store: Store; runner: JobRunner; log: Logger; allowed: readonly string[] | undefined },
 ): Promise<JobOutcome | undefined> {
   const spec = await scheduledSpec(rule, deps.store, deps.allowed);
   if (spec === undefined) {
@@ -46,7 +48,11 @@ export async function runSchedule(
     });
     return undefined;
   }
-  return await deps.runner.runJob({ spec, trigger: { source: "schedule", schedule: rule.name } });
+  return await deps.runner.runJob({
+    spec,
+    trigger: { source: "schedule", schedule: rule.name },
+    queue: true,
+  });
 }
 
 /** The shape of Deno.cron used here (injectable for tests). */

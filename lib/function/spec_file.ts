@@ -5,19 +5,31 @@
  * @module
  */
 import * as posix from "node:path/posix";
-import { dirnameLocation, isS3, ObjectNotFoundError, type Store } from "../storage/mod.ts";
+import {
+  dirnameLocation,
+  isS3,
+  ObjectNotFoundError,
+  readCapped,
+  type Store,
+} from "../storage/mod.ts";
 import { type JobSpec, parseJobSpec, SpecError } from "../warmstart/mod.ts";
 
 /**
  * Reads and parses the spec at `file` (relative paths against `cwd`).
  *
- * @throws SettingsError (kind "spec") when the file is missing, not JSON or not a valid spec
+ * @throws SettingsError (kind "spec") when the file is missing, not JSON or not a valid spec;
+ *   ObjectTooLargeError above `maxBytes` (checked before reading)
  */
-export async function loadSpecFile(file: string, store: Store, cwd: string): Promise<JobSpec> {
+export async function loadSpecFile(
+  file: string,
+  store: Store,
+  cwd: string,
+  options: { maxBytes?: number } = {},
+): Promise<JobSpec> {
   const location = isS3(file) ? file : posix.resolve(cwd, file);
   let bytes: Uint8Array;
   try {
-    bytes = await store.read(location);
+    bytes = await readCapped(store, location, options.maxBytes ?? 1024 * 1024, "Spec file");
   } catch (e) {
     if (e instanceof ObjectNotFoundError) {
       throw new SpecError(`Spec file not found: ${location}`, {

@@ -1,12 +1,16 @@
 /**
- * What started a job, and how two triggers for the same object are ordered.
- *
- * S3 event ordering (AWS): compare `sequencer` only for the same key; right-pad the shorter with
- * zeros, then compare as strings. versitygw's sequencer is an unpadded hexadecimal counter, so
- * its records are compared as numbers. Without sequencers the event time decides.
+ * What started a job, and how two triggers for the same object are ordered: by the object
+ * version storage holds now, never by what a request claims. An event's `sequencer` and
+ * `eventTime` come with the request and can be forged (a maximal sequencer would otherwise make
+ * every later genuine event look older), so they are kept as provenance only. Each event is
+ * pinned at resolution to the object's ETag read back from storage (event_jobs.ts); two triggers
+ * of one key with the same ETag are the same version, and of two different ETags the one storage
+ * still holds is the newer.
  *
  * @module
  */
+import type { Store } from "../storage/mod.ts";
+import { normalizeEtag } from "./s3_events.ts";
 
 /** Provenance of a job run. */
 export interface TriggerInfo {
@@ -16,13 +20,13 @@ export interface TriggerInfo {
   key?: string;
   /** S3 event name, e.g. `ObjectCreated:Put`. */
   eventName?: string;
-  /** ISO time of the event. */
+  /** ISO time of the event (as sent; provenance only). */
   eventTime?: string;
-  /** S3 sequencer (hex). */
+  /** S3 sequencer (hex, as sent; provenance only). */
   sequencer?: string;
-  /** How to compare sequencers: AWS padding rule, or a plain hexadecimal counter (versitygw). */
+  /** How the sender counts sequencers: AWS's padded hex, or versitygw's counter. */
   sequencerStyle?: "aws" | "counter";
-  /** ETag of the object in the event. */
+  /** ETag of the object version the job was made from, as read back from storage. */
   etag?: string;
   /** Schedule name, for schedules. */
   schedule?: string;
@@ -30,33 +34,33 @@ export interface TriggerInfo {
   watch?: string;
 }
 
-/** Compares two sequencers of the same key: negative if `a` is older. */
-export function compareSequencers(a: string, b: string, style: "aws" | "counter" = "aws"): number {
-  if (style === "counter") {
-    const x = BigInt(`0x${a || "0"}`);
-    const y = BigInt(`0x${b || "0"}`);
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  const len = Math.max(a.length, b.length);
-  const pa = a.toUpperCase().padEnd(len, "0");
-  const pb = b.toUpperCase().padEnd(len, "0");
-  return pa < pb ? -1 : pa > pb ? 1 : 0;
+/** The current ETag of `key` (normalized), or undefined when the object is gone. */
+export async function currentEtag(store: Store, key: string): Promise<string | undefined> {
+  return normalizeEtag((await store.stat(key))?.etag);
+}
+
+/** True when both triggers name the same key and the same object version. */
+export function sameVersion(a: TriggerInfo, b: TriggerInfo | undefined): boolean {
+  return b !== undefined && a.key !== undefined && a.key === b.key && a.etag !== undefined &&
+    a.etag === b.etag;
 }
 
 /**
- * Orders two triggers for the same key: negative if `a` happened before `b`, 0 when they are
- * the same event (a duplicate delivery) or cannot be ordered.
+ * Whether `trigger` comes from an older version of the object `than` came from: same key,
+ * different ETags, and storage holds `than`'s version now (read back with one stat).
+ *
+ * @param store where the object lives
+ * @param trigger the trigger in question
+ * @param than e.g. the trigger recorded in an output's completion marker
  */
-export function compareTriggers(a: TriggerInfo, b: TriggerInfo): number {
-  const style = a.sequencerStyle ?? "aws";
-  const sameStyle = style === (b.sequencerStyle ?? "aws");
-  const ta = a.eventTime ? Date.parse(a.eventTime) : NaN;
-  const tb = b.eventTime ? Date.parse(b.eventTime) : NaN;
-  const byTime = Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb ? (ta < tb ? -1 : 1) : 0;
-  // A counter restarts with its server, so for counters a different event time wins.
-  if (style === "counter" && byTime !== 0) return byTime;
-  if (a.sequencer && b.sequencer && sameStyle) {
-    return compareSequencers(a.sequencer, b.sequencer, style);
+export async function supersededBy(
+  store: Store,
+  trigger: TriggerInfo,
+  than: TriggerInfo | undefined,
+): Promise<boolean> {
+  if (trigger.key === undefined || than?.key !== trigger.key) return false;
+  if (trigger.etag === undefined || than.etag === undefined || trigger.etag === than.etag) {
+    return false;
   }
-  return byTime;
+  return (await currentEtag(store, trigger.key)) === than.etag;
 }

@@ -99,3 +99,80 @@ export class ObjectChangedError extends StorageError {
     this.name = "ObjectChangedError";
   }
 }
+
+/**
+ * A location outside the allow-list (WARM_START_ALLOWED), or one a checkpoint state file may not
+ * name. Raised by the allow-list policy (allow_list.ts) for every storage call of a job, before
+ * any byte moves. Not a StorageError: it is a refusal, never a fault to retry.
+ */
+export class LocationNotAllowedError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "location_not_allowed";
+  /** The refused location. */
+  readonly location: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param location the refused location
+   * @param reason why (appended to the message)
+   */
+  constructor(location: string, reason: string) {
+    super(`Location not allowed: ${JSON.stringify(clip(location))} ${reason}`);
+    this.name = "LocationNotAllowedError";
+    this.location = location;
+  }
+}
+
+/** A local path that is not a regular file (a FIFO, a device, a socket, a directory). */
+export class NotRegularFileError extends StorageError {
+  /** Stable machine-readable tag of the class. */
+  override readonly code: string = "not_regular_file";
+
+  /**
+   * Creates the error.
+   *
+   * @param location the path
+   * @param kind what it is instead (`a FIFO`, `a directory`, ...)
+   */
+  constructor(location: string, kind: string) {
+    super(`${clip(location)} is ${kind}, not a regular file; only regular files are read`, {
+      location,
+      retryable: false,
+    });
+    this.name = "NotRegularFileError";
+  }
+}
+
+/** An object that is small by nature (job file, state file, `.meta`) is larger than its cap. */
+export class ObjectTooLargeError extends StorageError {
+  /** Stable machine-readable tag of the class. */
+  override readonly code: string = "object_too_large";
+  /** The cap in bytes. */
+  readonly limit: number;
+  /** The object's size in bytes. */
+  readonly size: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param location the object
+   * @param what what it is, e.g. `job file` (names the setting that raises the cap, if any)
+   * @param size its size
+   * @param limit the cap
+   */
+  constructor(location: string, what: string, size: number, limit: number) {
+    super(`${what} ${clip(location)} is ${size} bytes, above the limit of ${limit} bytes`, {
+      location,
+      retryable: false,
+    });
+    this.name = "ObjectTooLargeError";
+    this.limit = limit;
+    this.size = size;
+  }
+}
+
+/** A location as quoted in a message: at most 512 characters (locations come from requests). */
+export function clip(text: string, max = 512): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}

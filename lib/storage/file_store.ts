@@ -13,6 +13,7 @@
  */
 import * as posix from "node:path/posix";
 import {
+  NotRegularFileError,
   ObjectChangedError,
   ObjectNotFoundError,
   PreconditionFailedError,
@@ -21,6 +22,7 @@ import {
 import { parseLocation } from "./location.ts";
 import { checkParts } from "./parts.ts";
 import { checkRange } from "./range_header.ts";
+import { fileKind, type OpenFile, openRegularFile } from "./regular_file.ts";
 import type {
   ByteRange,
   CompleteOptions,
@@ -74,7 +76,10 @@ export class FileStore implements Store {
       }
       throw fsError("stat", location, e);
     }
-    if (!info.isFile) return undefined;
+    if (info.isDirectory) return undefined;
+    // A FIFO or device "exists" but is no object: refuse it here already (a read would block).
+    const kind = fileKind(info);
+    if (kind !== undefined) throw new NotRegularFileError(location, kind);
     const st = statOf(info);
     if (options?.ifMatch !== undefined && options.ifMatch !== st.etag) {
       throw changed(location, options.ifMatch, st.etag);
@@ -107,12 +112,12 @@ export class FileStore implements Store {
   async #withFile<T>(
     location: string,
     options: ReadOptions | undefined,
-    fn: (f: Deno.FsFile, st: ObjectStat) => Promise<T>,
+    fn: (f: OpenFile, st: ObjectStat) => Promise<T>,
   ): Promise<T> {
     options?.signal?.throwIfAborted();
-    let file: Deno.FsFile;
+    let file: OpenFile;
     try {
-      file = await Deno.open(toPath(location), { read: true });
+      file = await openRegularFile(toPath(location), location);
     } catch (e) {
       throw fsError("open", location, e);
     }
@@ -448,7 +453,7 @@ async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
 }
 
 async function readFully(
-  file: Deno.FsFile,
+  file: OpenFile,
   offset: number,
   length: number,
   location: string,

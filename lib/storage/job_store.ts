@@ -2,11 +2,14 @@
  * The one store-policy stack every storage call of a job goes through, built here and nowhere
  * else: range reads (coalescing, splitting, one concurrency limit) over retries (transient
  * faults, with backoff) over ETag pinning (an input replaced mid-job fails the job) over the
- * base store (files, S3, or both through the router).
+ * job's abort signal (deadline, shutdown) over the allow-list (every location of every call,
+ * pinning's own stats included) over the base store (files, S3, or both through the router).
  *
  * @module
  */
+import { withAllowList } from "./allow_list.ts";
 import { type Pinning, withEtagPinning } from "./etag_pinning.ts";
+import { withJobSignal } from "./job_signal.ts";
 import { type RangeReadOptions, type RangeStore, withRangeReads } from "./range_reads.ts";
 import { type RetryOptions, withRetries } from "./retry.ts";
 import type { Store } from "./store.ts";
@@ -17,6 +20,13 @@ export interface JobStoreOptions {
   retries?: RetryOptions | false;
   /** Coalescing gap, request size and concurrency of reads. */
   rangeReads?: RangeReadOptions;
+  /**
+   * Canonical allowed prefixes (allow_list.ts `parseAllowList`, i.e. WARM_START_ALLOWED); every
+   * location of every call must lie under one. Undefined allows every location.
+   */
+  allowed?: readonly string[];
+  /** The job's signal: once aborted, every call but deletes fails (job_signal.ts). */
+  signal?: AbortSignal;
 }
 
 /** The store a job reads and writes through: batched range reads and ETag pins. */
@@ -27,7 +37,7 @@ export type JobStore = RangeStore & Pinning;
  * pins and request counts belong to that job.
  *
  * @param base the store holding the job's locations
- * @param options retries and range-read tuning
+ * @param options retries, range-read tuning, allow-list and abort signal
  * @returns the job's store
  *
  * @example One job's view of the local files
@@ -41,7 +51,8 @@ export type JobStore = RangeStore & Pinning;
  * ```
  */
 export function jobStore(base: Store, options: JobStoreOptions = {}): JobStore {
-  const pinned = withEtagPinning(base);
+  const checked = withJobSignal(withAllowList(base, options.allowed), options.signal);
+  const pinned = withEtagPinning(checked);
   const retried = options.retries === false ? pinned : withRetries(pinned, options.retries);
   const ranged = withRangeReads(retried, options.rangeReads);
   return { ...ranged, pin: pinned.pin, pinned: pinned.pinned };

@@ -9,6 +9,11 @@ export class Limiter {
   #active = 0;
   #waiting: Array<() => void> = [];
 
+  /**
+   * Creates a limiter.
+   *
+   * @param limit tasks at once (a positive integer)
+   */
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`Invalid concurrency ${limit}`);
   }

@@ -23,7 +23,13 @@ export function parseLocation(location: string): ParsedLocation {
     return { scheme: "s3", bucket, key };
   }
   if (location.startsWith("file://")) {
-    return { scheme: "file", path: decodeURIComponent(new URL(location).pathname) };
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(location).pathname);
+    } catch {
+      throw new TypeError(`Invalid file location "${location.slice(0, 200)}"`);
+    }
+    return { scheme: "file", path };
   }
   return { scheme: "file", path: location };
 }

@@ -7,7 +7,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { defaultStore, jobStore } from "@warm-start/core/storage";
- * const store = jobStore(defaultStore()); // range reads ∘ retries ∘ ETag pinning
+ * const store = jobStore(defaultStore()); // range reads ∘ retries ∘ pinning ∘ signal ∘ allow-list
  * const st = await store.stat("deno.json");
  * assert.ok(st !== undefined && st.size > 0);
  * ```
@@ -30,12 +30,27 @@ export type {
   WriteResult,
 } from "./store.ts";
 export {
+  clip,
+  LocationNotAllowedError,
+  NotRegularFileError,
   ObjectChangedError,
   ObjectNotFoundError,
+  ObjectTooLargeError,
   PreconditionFailedError,
   StorageError,
   type StorageErrorOptions,
 } from "./errors.ts";
+export {
+  type AllowListOptions,
+  canonicalLocation,
+  isAllowed,
+  parseAllowList,
+  withAllowList,
+} from "./allow_list.ts";
+export { readCapped } from "./read_capped.ts";
+export { addSecret, redactSecrets } from "./redact.ts";
+export { withJobSignal } from "./job_signal.ts";
+export { Limiter } from "./limiter.ts";
 export {
   basenameLocation,
   dirnameLocation,

@@ -1,10 +1,14 @@
 /**
  * Maps @aws-sdk/client-s3 failures to the typed error family. Messages name the operation,
- * location, S3 error code and HTTP status; they never carry credentials (known secret values
- * are redacted, and the raw SDK error is not attached as `cause`).
+ * location, S3 error code and HTTP status; they never carry credentials nor anything else the
+ * server sent: an upstream error body (its `<Message>`, which a broken or hostile endpoint may
+ * fill with the request's headers) is never passed on, the `<Code>` only when it looks like an
+ * S3 error code, and what remains (local network errors) is redacted (redact.ts). The raw SDK
+ * error is not attached as `cause`.
  *
  * @module
  */
+import { redactSecrets } from "./redact.ts";
 import {
   ObjectChangedError,
   ObjectNotFoundError,
@@ -42,12 +46,24 @@ const NETWORK_CODES = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** Redacts every secret from `text`. */
+/** Redacts every secret (the given values, the registered ones, and by pattern) from `text`. */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[REDACTED]");
-  return out;
+  return redactSecrets(text, secrets);
 }
+
+/** An S3 error code as servers send them (`NoSuchKey`, `SlowDown`, `InvalidAccessKeyId`). */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9.]{0,63}$/;
+
+/** The error's code if it looks like one, else a neutral name (never upstream free text). */
+function safeCode(code: string): string {
+  return ERROR_CODE.test(code) ? code : "UnrecognizedError";
+}
+
+/** An S3 request id as servers send them (x-amz-request-id). */
+const REQUEST_ID = /^[A-Za-z0-9+/=_.-]{1,128}$/;
+
+/** Longest local (non-upstream) error message kept in a mapped error. */
+const MAX_DETAIL = 300;
 
 /** True when the error says the object (not the bucket) is missing: stat/delete treat it as absent. */
 export function isMissingObject(e: unknown): boolean {
@@ -76,16 +92,21 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): Error {
     );
   }
   const status = statusOf(e);
-  const code = err.Code ?? err.code ?? err.name ?? "Error";
+  const code = safeCode(String(err.Code ?? err.code ?? err.name ?? "Error"));
   const where = `${ctx.op} ${ctx.location}`;
-  const detail = redact(
-    `${code}${status ? ` (HTTP ${status})` : ""}: ${err.message ?? String(e)}`,
+  // A server answered: its code and status only (its body is the server's text, not ours).
+  // No answer: the local network error, which names hosts and errno codes, redacted and clipped.
+  const local = String(err.message ?? e);
+  const detail = status !== undefined ? `${code} (HTTP ${status})` : redact(
+    `${code}: ${local.length > MAX_DETAIL ? `${local.slice(0, MAX_DETAIL)}…` : local}`,
     ctx.secrets,
   );
   // The S3 request id rides on every error (support tickets, logs); never a credential.
   const location = ctx.location;
+  // The request id is the server's header: kept only when it looks like one (S3's are base64 or
+  // hex tokens), never as free text a broken endpoint could fill with the request's headers.
   const requestId = err.$metadata?.requestId;
-  const id = requestId ? { requestId } : {};
+  const id = requestId && REQUEST_ID.test(requestId) ? { requestId } : {};
   if (code === "NoSuchBucket") {
     return new ObjectNotFoundError(`${where}: bucket does not exist (${detail})`, {
       location,

@@ -21,7 +21,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { PreconditionFailedError, StorageError } from "./errors.ts";
+import { clip, PreconditionFailedError, StorageError } from "./errors.ts";
 import { crc32cBase64 } from "./checksum.ts";
 import { isS3, parseLocation, s3Location } from "./location.ts";
 import {
@@ -35,6 +35,7 @@ import { checkRange, formatRangeHeader, parseContentRange } from "./range_header
 import type { RetryOptions } from "./retry.ts";
 import { isMissingObject, mapS3Error } from "./s3_errors.ts";
 import { s3ConfigFromEnv, type S3Env, secretsOf } from "./s3_config.ts";
+import { addSecret } from "./redact.ts";
 import type {
   ByteRange,
   CompleteOptions,
@@ -84,6 +85,7 @@ export class S3Store implements Store {
   readonly client: S3Client;
   readonly #o: S3StoreOptions;
   readonly #secrets: string[];
+  #credentialsKnown?: Promise<void>;
 
   /** Creates a store; the client is built from `env` + `clientConfig` unless one is given. */
   constructor(options: S3StoreOptions = {}) {
@@ -96,6 +98,7 @@ export class S3Store implements Store {
     } | undefined;
     if (cfgCreds?.secretAccessKey) this.#secrets.push(cfgCreds.secretAccessKey);
     if (cfgCreds?.sessionToken) this.#secrets.push(cfgCreds.sessionToken);
+    for (const secret of this.#secrets) addSecret(secret);
     this.client = options.client ??
       new S3Client({ ...s3ConfigFromEnv(env), ...options.clientConfig });
   }
@@ -105,7 +108,10 @@ export class S3Store implements Store {
     return isS3(location);
   }
 
-  #err(e: unknown, op: string, location: string, ifMatch = false): Error {
+  /** The typed error for an SDK failure, once the credentials in use are in the redaction set. */
+  async #err(e: unknown, op: string, location: string, ifMatch = false): Promise<Error> {
+    // Resolved on the first failure: every request before it resolved them already (memoized).
+    await (this.#credentialsKnown ??= resolvedCredentials(this.client));
     return mapS3Error(e, { op, location, ifMatch, secrets: this.#secrets });
   }
 
@@ -121,7 +127,7 @@ export class S3Store implements Store {
       return { size: r.ContentLength ?? 0, etag: r.ETag ?? "" };
     } catch (e) {
       if (isMissingObject(e)) return undefined;
-      throw this.#err(e, "HeadObject", location, options?.ifMatch !== undefined);
+      throw await this.#err(e, "HeadObject", location, options?.ifMatch !== undefined);
     }
   }
 
@@ -141,7 +147,7 @@ export class S3Store implements Store {
       }
       return body;
     } catch (e) {
-      throw this.#err(e, op, location, options?.ifMatch !== undefined);
+      throw await this.#err(e, op, location, options?.ifMatch !== undefined);
     }
   }
 
@@ -164,7 +170,9 @@ export class S3Store implements Store {
         // A server that ignores Range answers 200 with the whole object: never accept that silently.
         await r.Body?.transformToByteArray().catch(() => {});
         throw new StorageError(
-          `GetObject ${location}: server ignored the Range header (Content-Range ${r.ContentRange})`,
+          `GetObject ${location}: server ignored the Range header (Content-Range ${
+            clip(String(r.ContentRange), 80)
+          })`,
           {
             location,
             status: r.$metadata.httpStatusCode,
@@ -182,7 +190,7 @@ export class S3Store implements Store {
       if (body.length !== range.length) throw shortBody(location, body.length, range.length);
       return body;
     } catch (e) {
-      throw this.#err(e, "GetObject", location, options?.ifMatch !== undefined);
+      throw await this.#err(e, "GetObject", location, options?.ifMatch !== undefined);
     }
   }
 
@@ -201,7 +209,7 @@ export class S3Store implements Store {
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
     } catch (e) {
-      throw this.#err(e, "ListObjectsV2", prefix);
+      throw await this.#err(e, "ListObjectsV2", prefix);
     }
     return out.sort();
   }
@@ -223,7 +231,7 @@ export class S3Store implements Store {
       );
       return { size: data.length, etag: r.ETag ?? "" };
     } catch (e) {
-      throw this.#err(e, "PutObject", location);
+      throw await this.#err(e, "PutObject", location);
     }
   }
 
@@ -262,7 +270,7 @@ export class S3Store implements Store {
       await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     } catch (e) {
       if (isMissingObject(e)) return;
-      throw this.#err(e, "DeleteObject", location);
+      throw await this.#err(e, "DeleteObject", location);
     }
   }
   async createUpload(location: string, options?: UploadOptions): Promise<Upload> {
@@ -280,7 +288,7 @@ export class S3Store implements Store {
       if (!r.UploadId) throw new StorageError(`CreateMultipartUpload ${location}: no UploadId`);
       return { location, uploadId: r.UploadId, initiated: Date.now() };
     } catch (e) {
-      throw this.#err(e, "CreateMultipartUpload", location);
+      throw await this.#err(e, "CreateMultipartUpload", location);
     }
   }
 
@@ -317,7 +325,7 @@ export class S3Store implements Store {
             : {}),
         };
       } catch (e) {
-        throw this.#err(e, "UploadPart", where);
+        throw await this.#err(e, "UploadPart", where);
       }
     }
     const src = s3(body.copyFrom);
@@ -351,7 +359,7 @@ export class S3Store implements Store {
           : {}),
       };
     } catch (e) {
-      throw this.#err(e, "UploadPartCopy", where, body.ifMatch !== undefined);
+      throw await this.#err(e, "UploadPartCopy", where, body.ifMatch !== undefined);
     }
   }
 
@@ -388,7 +396,7 @@ export class S3Store implements Store {
         const st = await this.stat(upload.location).catch(() => undefined);
         if (st && st.size === size) return { size, etag: st.etag };
       }
-      throw this.#err(e, "CompleteMultipartUpload", upload.location);
+      throw await this.#err(e, "CompleteMultipartUpload", upload.location);
     }
   }
 
@@ -400,7 +408,7 @@ export class S3Store implements Store {
       );
     } catch (e) {
       if ((e as { name?: string })?.name === "NoSuchUpload" || isMissingObject(e)) return;
-      throw this.#err(e, "AbortMultipartUpload", upload.location);
+      throw await this.#err(e, "AbortMultipartUpload", upload.location);
     }
   }
 
@@ -432,7 +440,7 @@ export class S3Store implements Store {
         uploadIdMarker = r.NextUploadIdMarker;
       }
     } catch (e) {
-      throw this.#err(e, "ListMultipartUploads", prefix);
+      throw await this.#err(e, "ListMultipartUploads", prefix);
     }
     return out;
   }
@@ -443,6 +451,29 @@ export class S3Store implements Store {
 
   get #crc(): boolean {
     return this.#o.checksum === "CRC32C";
+  }
+}
+
+/**
+ * Resolves the client's credentials once (the SDK's provider chain: environment, shared
+ * credentials file, web identity, container/instance metadata, a Deploy Cloud Connection) and
+ * adds their values to the redaction set, so they are redacted wherever they would surface. The
+ * SDK memoizes the provider: this is the resolution its requests use. Never throws.
+ */
+async function resolvedCredentials(client: S3Client): Promise<void> {
+  try {
+    const provider = client.config.credentials as unknown;
+    const c = typeof provider === "function" ? await provider() : provider;
+    const creds = (c ?? {}) as {
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      sessionToken?: string;
+    };
+    addSecret(creds.accessKeyId);
+    addSecret(creds.secretAccessKey);
+    addSecret(creds.sessionToken);
+  } catch {
+    // No credentials at all: requests fail with their own (redacted) error.
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { SpecError } from "./errors.ts";
 import { checkSpecLocation } from "./spec_locations.ts";
+import { checkPatternLength } from "./python_regex.ts";
 import { joinLocation } from "../storage/mod.ts";
 import type { BackupInitializer, JobSpec, VarsToWarmStart, VocabInfo } from "./types.ts";
 import { JOB_SPEC_FIELDS, VOCAB_INFO_FIELDS } from "./spec_fields.ts";
@@ -31,8 +32,13 @@ export interface ParseOptions {
   baseDir?: string;
 }
 
+/** Text from the request as quoted in errors: at most 200 characters of it. */
+function clipped(text: string): string {
+  return text.length <= 200 ? text : `${text.slice(0, 200)}… (${text.length} characters)`;
+}
+
 function fail(field: string, reason: string): never {
-  throw new SpecError(`Invalid job spec: ${field}: ${reason}`, { field });
+  throw new SpecError(`Invalid job spec: ${clipped(field)}: ${reason}`, { field: clipped(field) });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -63,7 +69,9 @@ function describe(value: unknown): string {
   if (value === undefined) return "nothing (the field is required)";
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value === "object"
+    ? "an object"
+    : `${typeof value} ${clipped(JSON.stringify(value) ?? String(value))}`;
 }
 
 function checkKnownFields(obj: Record<string, unknown>, known: Set<string>, path: string): void {
@@ -74,10 +82,16 @@ function checkKnownFields(obj: Record<string, unknown>, known: Set<string>, path
   }
 }
 
+/** Most characters of all `vars_to_warm_start` regexes of one spec together (each compiles). */
+export const MAX_PATTERNS_LENGTH = 16 * 1024;
+
 function parseVarsToWarmStart(value: unknown): VarsToWarmStart {
   if (value === undefined) return { kind: "regex", pattern: ".*" };
   if (value === null) return { kind: "none" };
-  if (typeof value === "string") return { kind: "regex", pattern: value };
+  if (typeof value === "string") {
+    checkPatternLength(value);
+    return { kind: "regex", pattern: value };
+  }
   if (Array.isArray(value)) {
     if (!value.every((v) => typeof v === "string")) {
       const types = value.map((v) => (v === null ? "null" : typeof v));
@@ -85,6 +99,14 @@ function parseVarsToWarmStart(value: unknown): VarsToWarmStart {
         "If `vars_to_warm_start` is a list, it must be all `Variable` or all `str`.  " +
           `Given types are [${types.join(", ")}]`,
         { field: "vars_to_warm_start" },
+      );
+    }
+    for (const p of value as string[]) checkPatternLength(p);
+    const total = (value as string[]).reduce((n, p) => n + p.length, 0);
+    if (total > MAX_PATTERNS_LENGTH) {
+      fail(
+        "vars_to_warm_start",
+        `the regexes have ${total} characters, more than ${MAX_PATTERNS_LENGTH}`,
       );
     }
     return { kind: "regex_list", patterns: value as string[] };
@@ -114,7 +136,11 @@ function parseBackup(value: unknown, path: string): BackupInitializer {
   fail(path, `expected "zeros", "new" or {"constant": <number>}, got ${describe(value)}`);
 }
 
-function parseVocabInfo(value: unknown, path: string, resolve: (l: string) => string): VocabInfo {
+function parseVocabInfo(
+  value: unknown,
+  path: string,
+  resolve: (location: string) => string,
+): VocabInfo {
   if (!isRecord(value)) fail(path, `expected an object, got ${describe(value)}`);
   checkKnownFields(value, VOCAB_FIELDS, path);
   const axis = vocabInteger(value, "axis", path);

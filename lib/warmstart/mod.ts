@@ -30,6 +30,7 @@ export type {
 } from "./types.ts";
 export { type RunOptions, runWarmStart } from "./run.ts";
 export type { Tuning } from "./tuning.ts";
+export { DEFAULT_LIMITS, type InputLimits } from "./limits.ts";
 export { parseJobSpec, type ParseOptions } from "./job_spec.ts";
 export { JobConflictError, SettingsError, type SettingsErrorOptions, SpecError } from "./errors.ts";
 export { canonicalJson, jobIdOf } from "./job_id.ts";

@@ -13,7 +13,8 @@ import {
   VARIABLE_VALUE_SUFFIX,
 } from "../checkpoint/mod.ts";
 import { SpecError } from "./errors.ts";
-import type { Store } from "../storage/mod.ts";
+import { ObjectNotFoundError, readCapped, type Store } from "../storage/mod.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 import { keyName, type ModelVariable, partsOf } from "./model_variables.ts";
 import { isNonTrainableByName, trainableFromObjectGraph } from "./trainable.ts";
 
@@ -32,6 +33,8 @@ export interface LoadNewModelOptions {
   trainableVariables?: string[];
   /** NEW's decoded object graph, for TF2 object-based checkpoints. */
   objectGraph?: ObjectGraph;
+  /** Largest `.meta` read (default 64 MiB, limits.ts); checked by a stat before reading. */
+  maxMetaBytes?: number;
 }
 
 /**
@@ -61,7 +64,8 @@ export async function loadNewModel(
   }
 
   const metaLocation = metaGraphLocation(index.prefix);
-  const hasMeta = (await store.stat(metaLocation)) !== undefined;
+  const metaStat = await store.stat(metaLocation);
+  const hasMeta = metaStat !== undefined;
   let trainableSource: NewModel["trainableSource"];
   if (options.trainableVariables) {
     trainableSource = "spec";
@@ -79,7 +83,7 @@ export async function loadNewModel(
     for (const v of variables) v.trainable = set.has(v.name);
   } else if (hasMeta && !options.objectGraph) {
     trainableSource = "meta";
-    const meta = await store.read(metaLocation);
+    const meta = await readMeta(store, metaLocation, options.maxMetaBytes);
     const set = new Set(readTrainableVariables(meta, metaLocation));
     for (const v of variables) v.trainable = set.has(v.name);
     nameSinglePartitions(variables, meta, metaLocation);
@@ -94,6 +98,18 @@ export async function loadNewModel(
     for (const v of variables) v.trainable = !isNonTrainableByName(v.name);
   }
   return { variables, trainableSource, ...(hasMeta ? { metaLocation } : {}) };
+}
+
+/** NEW's `.meta`, refused above the cap before it is read (it is decoded whole). */
+async function readMeta(store: Store, location: string, maxBytes?: number): Promise<Uint8Array> {
+  try {
+    return await readCapped(store, location, maxBytes ?? DEFAULT_LIMITS.maxMetaBytes, "NEW .meta");
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) {
+      throw new ObjectNotFoundError(`${location} was deleted during the job`, { location });
+    }
+    throw e;
+  }
 }
 
 /**

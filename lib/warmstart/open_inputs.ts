@@ -10,10 +10,9 @@
 import * as posix from "node:path/posix";
 import {
   type BundleIndex,
+  checkEntryExtents,
   CheckpointNotFoundError,
-  CorruptCheckpointError,
   dataLocation,
-  displayKey,
   indexLocation,
   KerasFileError,
   type ObjectGraph,
@@ -23,6 +22,7 @@ import {
 } from "../checkpoint/mod.ts";
 import { type JobStore, ObjectNotFoundError, parseLocation } from "../storage/mod.ts";
 import { SettingsError, SpecError } from "./errors.ts";
+import { DEFAULT_LIMITS, type InputLimits } from "./limits.ts";
 import type { JobSpec } from "./types.ts";
 
 /** One opened input checkpoint. */
@@ -50,28 +50,42 @@ export interface Inputs {
  *
  * @param store the job's store (pins every read)
  * @param spec the job
- * @returns both checkpoints, opened
+ * @param limits caps on the index and object graph sizes
+ * @returns both checkpoints, opened; every entry checked against its data shard's size
  * @throws SettingsError when a checkpoint does not exist (TF raises too); SpecError when the
- *   output is an input
+ *   output is an input; ObjectTooLargeError above a cap
  */
-export async function openInputs(store: JobStore, spec: JobSpec): Promise<Inputs> {
+export async function openInputs(
+  store: JobStore,
+  spec: JobSpec,
+  limits: InputLimits = DEFAULT_LIMITS,
+): Promise<Inputs> {
   const [oldPrefix, newPrefix] = await Promise.all([
     resolveInput(store, spec.ckptToInitializeFrom, "ckpt_to_initialize_from"),
     resolveInput(store, spec.newCheckpoint, "new_checkpoint"),
   ]);
   await refuseOutputOverInput(store, spec.output, [oldPrefix, newPrefix]);
+  const indexOptions = { maxBytes: limits.maxIndexBytes };
   const [oldIndex, newIndex] = await Promise.all([
-    readBundleIndex(store, oldPrefix),
-    readBundleIndex(store, newPrefix),
+    readBundleIndex(store, oldPrefix, indexOptions),
+    readBundleIndex(store, newPrefix, indexOptions),
   ]);
-  const [old, nu] = await Promise.all([open(store, oldIndex), open(store, newIndex)]);
+  const [old, nu] = await Promise.all([
+    open(store, oldIndex, limits),
+    open(store, newIndex, limits),
+  ]);
   // The pins of the indexes were taken when they were read: a stat now fails with
   // ObjectChangedError if either was rewritten since.
   await Promise.all([oldPrefix, newPrefix].map((p) => store.stat(indexLocation(p))));
   return { old, new: nu };
 }
 
-async function open(store: JobStore, index: BundleIndex): Promise<OpenCheckpoint> {
+async function open(
+  store: JobStore,
+  index: BundleIndex,
+  limits: InputLimits,
+): Promise<OpenCheckpoint> {
+  // numShards is bounded by the index's entries (decodeBundleIndex), so is this loop.
   const n = index.header.numShards;
   const [shardSizes, graph] = await Promise.all([
     Promise.all(Array.from({ length: n }, async (_, i) => {
@@ -85,27 +99,11 @@ async function open(store: JobStore, index: BundleIndex): Promise<OpenCheckpoint
       }
       return st.size;
     })),
-    readObjectGraph(store, index),
+    readObjectGraph(store, index, limits.maxMetaBytes),
   ]);
-  // An entry past the end of its data shard is a corrupt checkpoint, found before any byte moves.
-  for (const e of index.entries) {
-    if (e.slices.length > 0) continue;
-    const size = shardSizes[e.shardId];
-    if (size !== undefined && e.offset + e.size > size) {
-      const location = dataLocation(index.prefix, e.shardId, n);
-      throw new CorruptCheckpointError(
-        `Entry ${displayKey(e.key)} points past the end of ${location}: bytes [${e.offset}, ` +
-          `${e.offset + e.size}) of a ${size}-byte file`,
-        {
-          location,
-          key: displayKey(e.key),
-          offset: e.offset,
-          expected: `<= ${size}`,
-          actual: e.offset + e.size,
-        },
-      );
-    }
-  }
+  // An entry past the end of its data shard, or whose shape claims more bytes than it has, is a
+  // corrupt checkpoint, found before any byte moves: every shape is bounded by bytes that exist.
+  checkEntryExtents(index, shardSizes);
   return { prefix: index.prefix, index, shardSizes, ...(graph ? { graph } : {}) };
 }
 

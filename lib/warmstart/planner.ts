@@ -41,6 +41,8 @@ export interface PlanInputs {
   newShardSizes: number[];
   /** The job's vocabulary files. */
   vocabularies: VocabularyCache;
+  /** Stops a long plan (the job's deadline). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface PlanInputs {
  */
 export async function buildPlan(inputs: PlanInputs): Promise<Plan> {
   const { spec, oldIndex, model } = inputs;
-  const selection = selectVariables(model.variables, spec.varsToWarmStart);
+  const selection = await selectVariables(model.variables, spec.varsToWarmStart, inputs.signal);
   const deferred = new DeferredErrors();
   const ckptArg = spec.ckptToInitializeFrom;
 

@@ -18,6 +18,7 @@ import { type StagedData, stagePlan } from "./executor.ts";
 import { jobIdOf } from "./job_id.ts";
 import { isPublished, readMarker } from "./marker.ts";
 import type { Plan } from "./plan.ts";
+import { DEFAULT_LIMITS, type InputLimits } from "./limits.ts";
 import { loadNewModel } from "./new_model.ts";
 import { oldCheckpointKeys } from "./object_renames.ts";
 import { openInputs } from "./open_inputs.ts";
@@ -59,6 +60,13 @@ export interface RunOptions {
   verifyCopies?: boolean;
   /** Claim refresh and staleness (defaults: claim.ts). */
   claim?: Partial<ClaimTiming>;
+  /** Caps on what the job reads whole (defaults: {@link DEFAULT_LIMITS}). */
+  limits?: Partial<InputLimits>;
+  /**
+   * Allowed location prefixes for a store this function wraps itself (a caller's job store
+   * carries its own allow-list).
+   */
+  allowed?: readonly string[];
 }
 
 /** True when `store` already is a job's policy stack. */
@@ -93,18 +101,23 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   const store = isJobStore(options.store) ? options.store : jobStore(options.store, {
     ...(options.retries === false ? { retries: false as const } : {}),
     ...(options.rangeReads ? { rangeReads: options.rangeReads } : {}),
+    ...(options.allowed ? { allowed: options.allowed } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   const tuning: Tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const limits: InputLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const progress = (phase: ProgressEvent["phase"], message: string) =>
     options.onProgress?.({ phase, message });
 
   progress("resolve", `resolving ${spec.ckptToInitializeFrom} and ${spec.newCheckpoint}`);
-  const inputs = await openInputs(store, spec);
+  const inputs = await openInputs(store, spec, limits);
 
+  options.signal?.throwIfAborted();
   progress("plan", "planning");
   const model = await loadNewModel(store, inputs.new.index, {
     ...(spec.trainableVariables ? { trainableVariables: spec.trainableVariables } : {}),
     ...(inputs.new.graph ? { objectGraph: inputs.new.graph } : {}),
+    maxMetaBytes: limits.maxMetaBytes,
   });
   const early = await inputWarnings(store, { old: inputs.old.index, new: inputs.new.index });
   const plan = await buildPlan({
@@ -117,6 +130,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
       : {}),
     newShardSizes: inputs.new.shardSizes,
     vocabularies: vocabularyCache(store),
+    ...(options.signal ? { signal: options.signal } : {}),
   }).catch((e) => {
     throw withHints(e, early);
   });

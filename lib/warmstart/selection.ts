@@ -10,7 +10,12 @@
  */
 import { SpecError } from "./errors.ts";
 import type { ModelPart, ModelVariable } from "./model_variables.ts";
-import { compilePythonRegex } from "./python_regex.ts";
+import {
+  compilePythonRegex,
+  MAX_MATCH_COST,
+  type PythonRegex,
+  quotePattern,
+} from "./python_regex.ts";
 import type { VarsToWarmStart } from "./types.ts";
 
 /** A group: one variable and the selected parts of it (all parts in the common case). */
@@ -41,18 +46,55 @@ function tensorName(item: Item): string {
   return `${item.part.name}:0`;
 }
 
+/** Time matching may hold the thread before it yields to other requests (ms). */
+const SLICE_MS = 10;
+
+/**
+ * The items `re` matches (re.match on each tensor name), yielding to the event loop every
+ * {@link SLICE_MS} so a costly pattern over many names never blocks other requests, and
+ * stopping when `signal` aborts. One match is bounded by {@link MAX_MATCH_COST}.
+ */
+async function matching(re: PythonRegex, items: Item[], signal?: AbortSignal): Promise<Item[]> {
+  const out: Item[] = [];
+  let slice = performance.now();
+  for (const item of items) {
+    const name = tensorName(item);
+    if (name.length * re.size > MAX_MATCH_COST) {
+      throw new SpecError(
+        `vars_to_warm_start: the regex ${quotePattern(re.source)} is too large to match ` +
+          `variable names of ${name.length} characters (program size ${re.size} × name length ` +
+          `above ${MAX_MATCH_COST}); simplify it`,
+        { field: "vars_to_warm_start" },
+      );
+    }
+    if (re.match(name)) out.push(item);
+    if (performance.now() - slice > SLICE_MS) {
+      await new Promise((r) => setTimeout(r, 0));
+      signal?.throwIfAborted();
+      slice = performance.now();
+    }
+  }
+  return out;
+}
+
 /**
  * Applies the selection form to the NEW model's variables.
+ *
+ * @param variables NEW's variables
+ * @param form the spec's `vars_to_warm_start`
+ * @param signal stops a long match
  */
-export function selectVariables(variables: ModelVariable[], form: VarsToWarmStart): Selection {
+export async function selectVariables(
+  variables: ModelVariable[],
+  form: VarsToWarmStart,
+  signal?: AbortSignal,
+): Promise<Selection> {
   let items: Item[];
   let truthy: boolean;
   switch (form.kind) {
     case "regex": {
       const re = compilePythonRegex(form.pattern);
-      items = itemsOf(variables.filter((v) => v.trainable)).filter((it) =>
-        re.match(tensorName(it))
-      );
+      items = await matching(re, itemsOf(variables.filter((v) => v.trainable)), signal);
       truthy = form.pattern !== "";
       break;
     }
@@ -62,10 +104,10 @@ export function selectVariables(variables: ModelVariable[], form: VarsToWarmStar
       break;
     case "regex_list": {
       const all = itemsOf(variables);
-      items = form.patterns.flatMap((p) => {
-        const re = compilePythonRegex(p);
-        return all.filter((it) => re.match(tensorName(it)));
-      });
+      items = [];
+      for (const p of form.patterns) {
+        items.push(...await matching(compilePythonRegex(p), all, signal));
+      }
       truthy = form.patterns.length > 0;
       break;
     }

@@ -19,7 +19,8 @@ import { SpecError } from "./errors.ts";
  */
 export function checkSpecLocation(field: string, location: string, role: "input" | "output"): void {
   const fail = (why: string): never => {
-    throw new SpecError(`Invalid job spec: ${field}: ${JSON.stringify(location)} ${why}`, {
+    const quoted = JSON.stringify(location.length > 200 ? `${location.slice(0, 200)}…` : location);
+    throw new SpecError(`Invalid job spec: ${field}: ${quoted} ${why}`, {
       field,
     });
   };
@@ -30,6 +31,18 @@ export function checkSpecLocation(field: string, location: string, role: "input"
     parsed = parseLocation(location);
   } catch (e) {
     fail(`is not a valid location (${(e as Error).message})`);
+  }
+  // Beyond what file systems and S3 take (PATH_MAX, NAME_MAX, S3's key length): a spec error,
+  // not a storage fault.
+  const bytes = (t: string) => new TextEncoder().encode(t).length;
+  if (parsed!.scheme === "s3" && bytes(parsed!.key) > 1024) {
+    fail("has a key longer than 1024 bytes");
+  }
+  if (parsed!.scheme === "file") {
+    if (bytes(parsed!.path) > 4096) fail("is longer than 4096 bytes");
+    if (parsed!.path.split("/").some((c) => bytes(c) > 255)) {
+      fail("has a path component longer than 255 bytes");
+    }
   }
   if (parsed!.scheme === "s3") {
     const { key } = parsed!;

@@ -9,6 +9,7 @@ import { compareKeys, displayKey } from "../../lib/checkpoint/keys.ts";
 import { indexLocation } from "../../lib/checkpoint/naming.ts";
 import { parseSlice } from "../../lib/checkpoint/slice_geometry.ts";
 import { CheckpointNotFoundError } from "../../lib/checkpoint/errors.ts";
+import { ObjectTooLargeError } from "../../lib/storage/mod.ts";
 import { localStore, recordingStore } from "../_stores.ts";
 import { fixturePath, manifest, TF_FIXTURES } from "./_fixtures.ts";
 
@@ -33,14 +34,25 @@ Deno.test("readBundleIndex lists variables exactly like tf.train.list_variables 
   }
 });
 
-Deno.test("readBundleIndex reads the .index with one request and no data-file access", async () => {
+Deno.test("readBundleIndex reads the .index whole once (its size stat'ed first), no data file", async () => {
   const store = recordingStore(localStore());
   const index = await readBundleIndex(store, fixturePath(manifest.fixtures.many.prefix));
   assert.equal(index.entries.length, 12500);
-  assert.deepEqual(store.requests.map((r) => [r.op, r.location]), [[
-    "read",
-    indexLocation(fixturePath(manifest.fixtures.many.prefix)),
-  ]]);
+  const location = indexLocation(fixturePath(manifest.fixtures.many.prefix));
+  assert.deepEqual(store.requests.map((r) => [r.op, r.location]), [
+    ["stat", location],
+    ["read", location],
+  ]);
+});
+
+Deno.test("readBundleIndex refuses an index above its cap before reading it", async () => {
+  const store = recordingStore(localStore());
+  const prefix = fixturePath(manifest.fixtures.many.prefix);
+  await assert.rejects(
+    readBundleIndex(store, prefix, { maxBytes: 1000 }),
+    (e: unknown) => e instanceof ObjectTooLargeError && e.limit === 1000,
+  );
+  assert.deepEqual(store.requests.map((r) => r.op), ["stat"]);
 });
 
 Deno.test("BundleIndex: header, sorted entries, get and getSlice", async () => {

@@ -73,6 +73,8 @@ export function freePort(): number {
 export interface ServerProcess {
   url: string;
   port: number;
+  /** The server's process id (for its memory in /proc, or a signal). */
+  pid: number;
   /** Everything the server logged so far (JSON lines). */
   logs(): string;
   /** SIGTERM, then wait; returns the exit code. */
@@ -122,7 +124,7 @@ export async function startServer(
     try {
       const res = await fetch(`${url}/healthz`);
       await res.body?.cancel();
-      if (res.ok) return { url, port, logs: () => logs, stop };
+      if (res.ok) return { url, port, pid: child.pid, logs: () => logs, stop };
     } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 50));
   }

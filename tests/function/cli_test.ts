@@ -159,6 +159,7 @@ Deno.test("serve --local: answers /healthz, logs JSON, stops cleanly on SIGTERM"
     assertEquals((await health.json()).status, "ok");
     const res = await fetch(`${server.url}/v1/warm-start?dry_run=true`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: "{",
     });
     assertEquals(res.status, 400); // local mode: no token needed

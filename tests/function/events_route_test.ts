@@ -122,18 +122,26 @@ Deno.test("POST /v1/events against versitygw (injected engine)", async (t) => {
     );
 
     await t.step(
-      "an older sequencer for the same key after a newer one is superseded",
+      "sequencers are untrusted: a forged maximal one supersedes nothing that follows",
       async () => {
         await s.put(BUCKET, "runs/day4/model.ckpt-1.index", "index");
-        await s.put(BUCKET, "runs/day4/warm_start.json", jobFile());
-        const newer = await post(
-          awsEvent(BUCKET, "runs/day4/warm_start.json", { sequencer: "005F0" }),
+        await s.put(BUCKET, "runs/day4/warm_start.json", jobFile("merged/v1"));
+        const forged = await post(
+          awsEvent(BUCKET, "runs/day4/warm_start.json", { sequencer: "F".repeat(40) }),
         );
-        const older = await post(
-          awsEvent(BUCKET, "runs/day4/warm_start.json", { sequencer: "005E" }),
+        assertEquals(forged.body.results[0].status, "done");
+        // The same version again, with a genuine (smaller) sequencer: the same job, done.
+        const replay = await post(
+          awsEvent(BUCKET, "runs/day4/warm_start.json", { sequencer: "05" }),
         );
-        assertEquals(newer.body.results[0].status, "done");
-        assertEquals(older.body.results[0].status, "superseded");
+        assertEquals(replay.body.results[0].status, "already_done");
+        // A genuine newer version with a small sequencer runs: storage holds it now.
+        const etag = await s.put(BUCKET, "runs/day4/warm_start.json", jobFile("merged/v2"));
+        const genuine = await post(
+          awsEvent(BUCKET, "runs/day4/warm_start.json", { etag, sequencer: "06" }),
+        );
+        assertEquals(genuine.body.results[0].status, "done");
+        assertEquals(engine.calls.at(-1)!.spec.output, `s3://${BUCKET}/runs/day4/merged/v2`);
       },
     );
 
@@ -246,6 +254,34 @@ Deno.test("POST /v1/events?wait=true answers 503 when a job failed retryably", a
     assertEquals(body.retryable, true);
     assertEquals(body.results[0].status, "failed");
     assertEquals(body.results[0].retryable, true);
+  } finally {
+    await s.close();
+    await server.stop();
+  }
+});
+
+Deno.test("POST /v1/events: the job queue is bounded; a record it cannot take is retryable (503)", async () => {
+  const server = await startVersitygw({ buckets: [BUCKET] });
+  const engine = fakeEngine({ delayMs: 400 });
+  const s = s3Setup(server, engine.run, { WARM_START_MAX_JOBS: "1", WARM_START_MAX_QUEUED: "1" });
+  try {
+    const records = [];
+    for (const run of ["q1", "q2", "q3"]) {
+      await s.put(BUCKET, `${run}/model.ckpt-1.index`, "index");
+      await s.put(BUCKET, `${run}/warm_start.json`, jobFile());
+      records.push(...(awsEvent(BUCKET, `${run}/warm_start.json`).Records as unknown[]));
+    }
+    const res = await s.handler(request("/v1/events", { body: { Records: records } }));
+    assertEquals(res.status, 503);
+    assertEquals(res.headers.get("retry-after"), "30");
+    const body = await res.json();
+    const statuses = body.results.map((r: { status: string }) => r.status).sort();
+    assertEquals(statuses, ["failed", "started", "started"]);
+    const failed = body.results.find((r: { status: string }) => r.status === "failed");
+    assertEquals(failed.retryable, true);
+    assertMatch(failed.reason, /queue is full/);
+    await s.handler.runner.idle();
+    assertEquals(engine.calls.length, 2);
   } finally {
     await s.close();
     await server.stop();

@@ -73,20 +73,47 @@ Deno.test("runJob(): an older event for an output a newer event made is supersed
     const older = { ...newer, varsToWarmStart: { kind: "regex" as const, pattern: "x" } };
     const engine = fakeEngine();
     const runner = createJobRunner({ run: engine.run, store, log: silentLogger });
-    const key = "s3://m/run/warm_start.json";
+    // The event's object: its version now is the newer job's (storage decides, not sequencers).
+    const key = `${dir}/run/warm_start.json`;
+    await store.put(key, new TextEncoder().encode("v2"));
+    const current = (await store.stat(key))!.etag;
     const done = await runner.runJob({
       spec: newer,
-      trigger: { source: "event", key, sequencer: "0B", sequencerStyle: "aws" },
+      trigger: { source: "event", key, etag: current, sequencer: "01" },
     });
     assertEquals(done.status, "done");
+    // A late event for the version before, with a forged maximal sequencer: still older.
     const late = await runner.runJob({
       spec: older,
-      trigger: { source: "event", key, sequencer: "0A", sequencerStyle: "aws" },
+      trigger: { source: "event", key, etag: "v1-etag", sequencer: "FFFFFFFFFFFFFFFFFF" },
     });
     assertEquals(late.status, "superseded");
     assertEquals(engine.calls.length, 1);
     const marker = JSON.parse(await Deno.readTextFile(markerLocation(newer.output)));
-    assertEquals(marker.trigger.sequencer, "0B");
+    assertEquals(marker.trigger.etag, current);
+  });
+});
+
+Deno.test("runJob(): a forged sequencer in a marker does not supersede the current version", async () => {
+  await withDir(async (dir, store) => {
+    const first = specIn(dir);
+    const second = { ...first, varsToWarmStart: { kind: "regex" as const, pattern: "x" } };
+    const engine = fakeEngine();
+    const runner = createJobRunner({ run: engine.run, store, log: silentLogger });
+    const key = `${dir}/run/warm_start.json`;
+    await store.put(key, new TextEncoder().encode("v1"));
+    const v1 = (await store.stat(key))!.etag;
+    await runner.runJob({
+      spec: first,
+      trigger: { source: "event", key, etag: v1, sequencer: "FFFFFFFFFFFFFFFFFF" },
+    });
+    await store.put(key, new TextEncoder().encode("v2 is longer"));
+    const v2 = (await store.stat(key))!.etag;
+    // The genuine newer event (small sequencer) is not "superseded": its output is taken.
+    await assertRejects(
+      runner.runJob({ spec: second, trigger: { source: "event", key, etag: v2, sequencer: "02" } }),
+      (e: unknown) => (e as Error).name === "JobConflictError",
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import { deepEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { SettingsError } from "../../lib/warmstart/errors.ts";
 import { decodeEventKey, normalizeEtag, parseNotification } from "../../lib/function/s3_events.ts";
+import { TooManyRecordsError } from "../../lib/function/errors.ts";
 
 Deno.test("decodeEventKey() undoes AWS's form encoding", () => {
   assertEquals(decodeEventKey("runs/day+1/a%2Bb.json"), "runs/day 1/a+b.json");
@@ -55,6 +56,7 @@ Deno.test("parseNotification() reads AWS records and skips non-create events", (
     sequencerStyle: "aws",
     etag: "0123456789abcdef0123456789abcdef",
     size: 1024,
+    index: 0,
   }]);
   assertEquals(ignored, ["ObjectRemoved:Delete s3://models/gone"]);
 });
@@ -98,6 +100,7 @@ Deno.test("parseNotification() reads versitygw's webhook record (s3event/event.g
   assertEquals(parseNotification({ Service: "S3", Event: "s3:TestEvent" }), {
     events: [],
     ignored: ["test event"],
+    invalid: [],
   });
 });
 
@@ -125,9 +128,29 @@ Deno.test("parseNotification() rejects other shapes with a SettingsError naming 
     );
   check([], "(body)");
   check({ foo: 1 }, "Records");
-  check({ Records: [{ s3: { bucket: {}, object: { key: "k" } } }] }, "Records[0].s3");
-  check({ Records: [42] }, "Records[0]");
   check({ Type: "Notification", Message: "{" }, "Message");
+});
+
+Deno.test("parseNotification() refuses malformed records one by one and keeps the rest", () => {
+  const good = aws.Records[0];
+  const { events, invalid } = parseNotification({
+    Records: [
+      { s3: { bucket: {}, object: { key: "k" } } },
+      42,
+      good,
+      { ...good, eventName: { toString: 1 } },
+      { ...good, s3: { ...good.s3, bucket: { name: "a/b" } } },
+    ],
+  });
+  assertEquals(events.map((e) => e.index), [2]);
+  assertEquals(invalid.map((r) => r.index), [0, 1, 3, 4]);
+  assertEquals(/Records\[3\]\.eventName: expected a string/.test(invalid[2].reason), true);
+});
+
+Deno.test("parseNotification() refuses a body with more records than allowed, whole", () => {
+  const body = { Records: Array.from({ length: 101 }, () => aws.Records[0]) };
+  assertThrows(() => parseNotification(body), (e: unknown) => e instanceof TooManyRecordsError);
+  assertEquals(parseNotification(body, { maxRecords: 101 }).events.length, 101);
 });
 
 Deno.test("parseNotification() reads Cloudflare R2 messages (keys not encoded)", () => {

@@ -1,51 +1,32 @@
-import { deepEqual as assertEquals } from "node:assert/strict";
-import { compareSequencers, compareTriggers } from "../../lib/function/trigger.ts";
+import assert from "node:assert/strict";
+import { currentEtag, sameVersion, supersededBy } from "../../lib/function/trigger.ts";
+import { MemoryStore } from "../_stores.ts";
 
-Deno.test("compareSequencers() right-pads the shorter AWS sequencer with zeros", () => {
-  assertEquals(compareSequencers("005F0", "005E"), 1); // "005F0" > "005E0"
-  assertEquals(compareSequencers("005E", "005E0"), 0);
-  assertEquals(compareSequencers("0055AED6DCD90281E5", "0055AED6DCD90281E6"), -1);
-  assertEquals(compareSequencers("0a", "0B"), -1);
+const KEY = "s3://m/run/warm_start.json";
+const t = (etag?: string, sequencer?: string) => ({
+  source: "event" as const,
+  key: KEY,
+  ...(etag ? { etag } : {}),
+  ...(sequencer ? { sequencer } : {}),
 });
 
-Deno.test("compareSequencers() compares versitygw's unpadded counters as numbers", () => {
-  assertEquals(compareSequencers("F", "10", "counter"), -1);
-  assertEquals(compareSequencers("10", "F", "aws"), -1); // the AWS rule would get this wrong
-  assertEquals(compareSequencers("1A", "1A", "counter"), 0);
+Deno.test("sameVersion(): same key and ETag, whatever the sequencers say", () => {
+  assert.equal(sameVersion(t("e1", "01"), t("e1", "FFFF")), true);
+  assert.equal(sameVersion(t("e1"), t("e2")), false);
+  assert.equal(sameVersion(t(), t()), false);
+  assert.equal(sameVersion(t("e1"), { ...t("e1"), key: "s3://m/other" }), false);
+  assert.equal(sameVersion(t("e1"), undefined), false);
 });
 
-Deno.test("compareTriggers() uses sequencers for AWS and time first for counters", () => {
-  const t = (sequencer: string, eventTime: string, style: "aws" | "counter" = "aws") => ({
-    source: "event" as const,
-    sequencer,
-    eventTime,
-    sequencerStyle: style,
-  });
-  assertEquals(
-    compareTriggers(t("02", "2026-01-01T00:00:00Z"), t("01", "2026-01-02T00:00:00Z")),
-    1,
-  );
-  // A restarted versitygw counts from 1 again: the later second wins.
-  assertEquals(
-    compareTriggers(
-      t("1", "2026-01-02T00:00:00Z", "counter"),
-      t("FF", "2026-01-01T00:00:00Z", "counter"),
-    ),
-    1,
-  );
-  assertEquals(
-    compareTriggers(
-      t("2", "2026-01-01T00:00:00Z", "counter"),
-      t("3", "2026-01-01T00:00:00Z", "counter"),
-    ),
-    -1,
-  );
-  assertEquals(compareTriggers({ source: "event" }, { source: "event" }), 0);
-  assertEquals(
-    compareTriggers({ source: "event", eventTime: "2026-01-01T00:00:01Z" }, {
-      source: "event",
-      eventTime: "2026-01-01T00:00:00Z",
-    }),
-    1,
-  );
+Deno.test("supersededBy(): storage's current version decides, never the sequencer", async () => {
+  const store = new MemoryStore();
+  store.objects.set(KEY, new Uint8Array(5)); // MemoryStore's ETag is the size: "5"
+  assert.equal(await currentEtag(store, KEY), "5");
+  // A forged maximal sequencer on the old version does not make the current one older.
+  assert.equal(await supersededBy(store, t("5", "01"), t("3", "FFFFFFFFFFFFFFFF")), false);
+  // The other way round: the trigger's version is gone, the marker's is current.
+  assert.equal(await supersededBy(store, t("3", "FF"), t("5", "01")), true);
+  assert.equal(await supersededBy(store, t("5"), t("5")), false);
+  assert.equal(await supersededBy(store, t(), t("5")), false);
+  assert.equal(await supersededBy(store, { source: "http" }, t("5")), false);
 });
