@@ -92,8 +92,10 @@ export function localRequestCheck(port: number): (req: Request) => void {
   const hosts = new Set(["127.0.0.1", "localhost", "[::1]"].map((h) => `${h}:${port}`));
   const origins = new Set([...hosts].map((h) => `http://${h}`));
   return (req) => {
-    const host = (req.headers.get("host") ?? "").toLowerCase();
-    if (!hosts.has(host)) {
+    // Browsers always send Host (DNS rebinding names the attacker's host there); a request
+    // without one is a non-browser client or an in-process call.
+    const host = req.headers.get("host")?.toLowerCase();
+    if (host !== undefined && !hosts.has(host)) {
       throw new ForbiddenRequestError(
         `Host ${JSON.stringify(host.slice(0, 100))} is not this local server (${[...hosts][0]})`,
       );

@@ -15,6 +15,7 @@ import {
   joinLocation,
   ObjectNotFoundError,
   PreconditionFailedError,
+  readCapped,
   type Store,
 } from "../storage/mod.ts";
 import { JobConflictError } from "./errors.ts";
@@ -87,11 +88,13 @@ export function peekClaim(store: Store, output: string): Promise<ClaimRecord | u
   return readClaim(store, claimLocation(output));
 }
 
+/** Largest claim read (a few hundred bytes of JSON are written; issue 9: caps before reading). */
+const MAX_CLAIM_BYTES = 1024 * 1024;
+
 async function readClaim(store: Store, location: string): Promise<ClaimRecord | undefined> {
   try {
-    const record = JSON.parse(
-      new TextDecoder().decode(await store.read(location, { fresh: true })),
-    );
+    const bytes = await readCapped(store, location, MAX_CLAIM_BYTES, "Claim", { fresh: true });
+    const record = JSON.parse(new TextDecoder().decode(bytes));
     return typeof record?.jobId === "string" ? record as ClaimRecord : undefined;
   } catch (e) {
     if (e instanceof ObjectNotFoundError || e instanceof SyntaxError) return undefined;

@@ -22,7 +22,9 @@ import {
   dirnameLocation,
   type JobStore,
   joinLocation,
+  ObjectTooLargeError,
   PreconditionFailedError,
+  readCapped,
   type WritePiece,
 } from "../storage/mod.ts";
 import {
@@ -242,8 +244,14 @@ export async function commitOutput(
     files.push({ location: index, size: w.size, etag: w.etag });
   } catch (e) {
     if (!(e instanceof PreconditionFailedError)) throw e;
-    const there = await store.read(index, { fresh: true });
-    if (!sameBytes(there, indexBytes)) {
+    // Only an index of exactly these bytes converges: never read more than that.
+    const there = await readCapped(store, index, indexBytes.length, "Output index", {
+      fresh: true,
+    }).catch((e) => {
+      if (e instanceof ObjectTooLargeError) return undefined;
+      throw e;
+    });
+    if (there === undefined || !sameBytes(there, indexBytes)) {
       throw new JobConflictError(output, "by another run with a different index");
     }
     converged = true;

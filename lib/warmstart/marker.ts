@@ -14,6 +14,7 @@ import {
   joinLocation,
   ObjectNotFoundError,
   PreconditionFailedError,
+  readCapped,
   type Store,
 } from "../storage/mod.ts";
 import type { Report } from "./types.ts";
@@ -65,13 +66,18 @@ export function markerLocation(output: string): string {
  * @param output the output prefix
  * @returns the marker
  */
+/** Largest marker read (it holds the report: about 200 bytes per variable). */
+const MAX_MARKER_BYTES = 64 * 1024 * 1024;
+
 export async function readMarker(
   store: Store,
   output: string,
 ): Promise<CompletionMarker | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await store.read(markerLocation(output), { fresh: true });
+    bytes = await readCapped(store, markerLocation(output), MAX_MARKER_BYTES, "Completion marker", {
+      fresh: true,
+    });
   } catch (e) {
     if (e instanceof ObjectNotFoundError) return undefined;
     throw e;
