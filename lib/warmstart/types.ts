@@ -137,8 +137,9 @@ export interface Report {
     bytesGenerated: number;
   };
   /**
-   * Storage requests the job issued through its store: reads (GET) and bytes read, objects
-   * written, multipart parts sent and copied server-side, deletes.
+   * Storage requests the job issued through its store until its data shards were staged (the
+   * report is published with the output, so the commit's few small writes are not in it): reads
+   * (GET) and bytes read, objects written, multipart parts sent and copied server-side, deletes.
    */
   requests?: {
     reads: number;

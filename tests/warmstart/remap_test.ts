@@ -326,7 +326,11 @@ Deno.test("on versitygw: buckets over S3 equal local bytes; kill mid-pass, rerun
       const b = await Deno.readFile(`${local.output}${suffix}`);
       assert.ok(a.length === b.length && a.every((v, i) => v === b[i]), `${suffix}: S3 != local`);
     }
-    assert.deepEqual(await s3.list("s3://remap/forced/.warm_start/"), [], "no temporary objects");
+    assert.deepEqual(
+      await s3.list("s3://remap/forced/.warm_start/tmp/"),
+      [],
+      "no temporary objects",
+    );
     // Killed mid-pass through the CLI, then rerun.
     await killAndRerun(
       "s3://remap/job/spec_shuffled.json",

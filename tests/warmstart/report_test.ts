@@ -38,10 +38,10 @@ Deno.test("report: an embedding remap says what moved (TF test 28 vectors)", asy
   // 4 rows x 2 floats from OLD, 2 rows x 2 generated (constant 0.42).
   assert.equal(report.totals.bytesFromOld, 4 * 2 * 4);
   assert.equal(report.totals.bytesGenerated, 2 * 2 * 4);
-  // The requests the job issued: reads of both checkpoints and vocabularies, the objects written
-  // (data shard, index, NEW's .meta, state file).
+  // The requests the job issued until its data was staged (the report is written with the
+  // output, by the commit): reads of both checkpoints and vocabularies, the staged data shard.
   assert.ok(report.requests!.reads >= 4, JSON.stringify(report.requests));
-  assert.equal(report.requests!.writes, 4);
+  assert.ok(report.requests!.writes >= 1, JSON.stringify(report.requests));
 });
 
 Deno.test("dry run: same plan as the real run, and nothing written", async () => {
