@@ -32,6 +32,7 @@ import type {
   UploadPart,
   WriteOptions,
   WritePiece,
+  WriteRequests,
   WriteResult,
 } from "./store.ts";
 
@@ -160,6 +161,8 @@ export interface StagedParts {
   parts: PartResult[];
   /** Bytes in all. */
   size: number;
+  /** The requests it took. */
+  requests: WriteRequests;
 }
 
 /**
@@ -217,7 +220,12 @@ class Writer {
       await Promise.all(this.inflight);
       this.check();
       this.parts.sort((a, b) => a.partNumber - b.partNumber);
-      return { upload: this.target.upload!, parts: this.parts, size: this.size };
+      return {
+        upload: this.target.upload!,
+        parts: this.parts,
+        size: this.size,
+        requests: this.requests,
+      };
     } catch (error) {
       throw await this.fail(error);
     }

@@ -265,6 +265,7 @@ export class S3Store implements Store {
         size: staged.size,
         etag: "",
         staged: { upload: staged.upload, parts: staged.parts },
+        requests: staged.requests,
       };
     }
     return await writeMultipart(target, pieces, tuning);
