@@ -1,6 +1,7 @@
 /**
  * One benchmark job in its own process, so its peak RSS is the engine's alone:
- * `deno run -A bench/job.ts <spec.json or s3 spec JSON string>` prints one JSON line.
+ * `deno run -A bench/job.ts <spec location> [tuning JSON]` prints one JSON line: seconds, peak
+ * RSS (the kernel's high-water mark, VmHWM), the report's totals, requests and remap strategy.
  */
 import { dirnameLocation } from "../lib/storage/location.ts";
 import { parseAllowList } from "../lib/storage/allow_list.ts";
@@ -8,27 +9,38 @@ import { defaultStore } from "../lib/storage/router.ts";
 import { parseJobSpec } from "../lib/warmstart/job_spec.ts";
 import { runWarmStart } from "../lib/warmstart/run.ts";
 
-const [specLocation] = Deno.args;
-const store = defaultStore();
-let peak = Deno.memoryUsage().rss;
-const sampler = setInterval(() => {
-  peak = Math.max(peak, Deno.memoryUsage().rss);
-}, 20);
-const started = performance.now();
-const json = JSON.parse(new TextDecoder().decode(await store.read(specLocation)));
-const spec = parseJobSpec(json, { baseDir: dirnameLocation(specLocation) });
-// With WARM_START_ALLOWED set, every call of the job is checked (allow_list.ts): its cost.
-const allowedRaw = Deno.env.get("WARM_START_ALLOWED");
-const allowed = allowedRaw ? parseAllowList(allowedRaw, Deno.cwd()) : undefined;
-const report = await runWarmStart(spec, { store, ...(allowed ? { allowed } : {}) });
-const seconds = (performance.now() - started) / 1000;
-clearInterval(sampler);
-peak = Math.max(peak, Deno.memoryUsage().rss);
-console.log(JSON.stringify({
-  seconds,
-  peakRssMiB: Math.round(peak / 2 ** 20),
-  bytesWritten: report.totals.bytesWritten,
-  bytesFromOld: report.totals.bytesFromOld,
-  remapped: report.totals.remapped,
-  copied: report.totals.copied,
-}));
+/** Peak resident set size of this process in bytes (Linux: VmHWM), else the current RSS. */
+export function peakRss(): number {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+    if (kb > 0) return kb * 1024;
+  } catch { /* not Linux */ }
+  return Deno.memoryUsage().rss;
+}
+
+if (import.meta.main) {
+  const [specLocation, tuningJson] = Deno.args;
+  const store = defaultStore();
+  const started = performance.now();
+  const json = JSON.parse(new TextDecoder().decode(await store.read(specLocation)));
+  const spec = parseJobSpec(json, { baseDir: dirnameLocation(specLocation) });
+  const spillTo = Deno.env.get("WARM_START_SPILL_DIR");
+  // With WARM_START_ALLOWED set, every call of the job is checked (allow_list.ts): its cost.
+  const allowedRaw = Deno.env.get("WARM_START_ALLOWED");
+  const allowed = allowedRaw ? parseAllowList(allowedRaw, Deno.cwd()) : undefined;
+  const report = await runWarmStart(spec, {
+    store,
+    ...(allowed ? { allowed } : {}),
+    ...(tuningJson ? { tuning: JSON.parse(tuningJson) } : {}),
+    ...(spillTo ? { spillTo } : {}),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({
+    seconds,
+    peakRssMiB: Math.round(peakRss() / 2 ** 20),
+    totals: report.totals,
+    requests: report.requests,
+    read: report.variables.find((v) => v.vocab?.read)?.vocab?.read,
+  }));
+}

@@ -64,7 +64,7 @@ export class MemoryStore implements Store {
   ): Promise<WriteResult> {
     const parts: Uint8Array[] = [];
     for await (const p of pieces) {
-      if (p instanceof Uint8Array) parts.push(p);
+      if (p instanceof Uint8Array) parts.push(p.slice()); // kept past the next pull: copied
       else parts.push(await this.readRange(p.copyFrom, p));
     }
     const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));

@@ -348,6 +348,11 @@ export interface SliceReadOptions {
   maxWaste?: number;
   /** Called for every stored entry read whole and found to match its CRC32C. */
   onVerified?: (entry: BundleEntry) => void;
+  /**
+   * readBox: a buffer the bytes may be read into when the box is whole rows of one stored piece
+   * (a band; the result is then a view of it), for callers that reuse buffers.
+   */
+  into?: Uint8Array;
 }
 
 /** Reads ranges of one location through the source, batched when it can. */
@@ -407,8 +412,27 @@ export async function readBox(
 ): Promise<Uint8Array> {
   const tensor = storedTensor(index, name);
   const parts = contributions(tensor, box);
-  const out = new Uint8Array(boxElements(box) * tensor.elementSize);
   const boxFirstRow = firstRow(box);
+  const only = parts.length === 1 ? parts[0] : undefined;
+  const onlyRows = only && (only.piece.box.length.length === 0 ? 1 : only.piece.box.length[0]);
+  if (
+    only && only.rowEnd - only.rowStart !== onlyRows && only.runs.length === 1 &&
+    only.runs[0][2] === only.pieceRowBytes && only.pieceRowBytes === only.boxRowBytes
+  ) {
+    // Whole rows of one stored piece (a band): the bytes read are the box, no copy.
+    await checkInShard(source, index, only.piece);
+    const location = dataLocation(index.prefix, only.piece.entry.shardId, index.header.numShards);
+    const range = {
+      offset: only.piece.entry.offset + (only.rowStart - firstRow(only.piece.box)) *
+          only.pieceRowBytes,
+      length: (only.rowEnd - only.rowStart) * only.pieceRowBytes,
+    };
+    return await source.readRange(location, range, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.into ? { into: options.into } : {}),
+    });
+  }
+  const out = new Uint8Array(boxElements(box) * tensor.elementSize);
   await Promise.all(parts.map(async (c) => {
     // A read of every row of a piece is a read of the whole entry: take it whole, verified.
     const pieceRows = c.piece.box.length.length === 0 ? 1 : c.piece.box.length[0];

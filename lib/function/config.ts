@@ -77,9 +77,16 @@ export interface FunctionConfig {
   warnings: string[];
   /**
    * Engine options of every job: WARM_START_VERIFY_COPIES=0 trusts the store's checksums for
-   * server-side copies; WARM_START_CLAIM_STALE_MS is when a dead run's claim may be taken over.
+   * server-side copies; WARM_START_CLAIM_STALE_MS is when a dead run's claim may be taken over;
+   * WARM_START_MEMORY_MIB is the memory budget of remaps and vocabulary joins;
+   * WARM_START_SPILL_DIR is where a remap's temporary objects go instead of beside the output.
    */
-  engine: { verifyCopies: boolean; claim?: { staleMs: number; heartbeatMs: number } };
+  engine: {
+    verifyCopies: boolean;
+    claim?: { staleMs: number; heartbeatMs: number };
+    tuning?: { memoryBytes: number };
+    spillTo?: string;
+  };
 }
 
 /** Where configuration comes from. */
@@ -287,10 +294,14 @@ export function loadConfig(source: ConfigSource): FunctionConfig {
 function engineOptions(env: (name: string) => string | undefined): FunctionConfig["engine"] {
   const verify = env("WARM_START_VERIFY_COPIES");
   const staleMs = positiveInt("WARM_START_CLAIM_STALE_MS", env("WARM_START_CLAIM_STALE_MS"), 0);
+  const memoryMiB = positiveInt("WARM_START_MEMORY_MIB", env("WARM_START_MEMORY_MIB"), 0);
+  const spillTo = env("WARM_START_SPILL_DIR")?.trim();
   return {
     verifyCopies: verify === undefined || !/^(0|false|no|off)$/i.test(verify.trim()),
     ...(staleMs > 0
       ? { claim: { staleMs, heartbeatMs: Math.max(50, Math.floor(staleMs / 4)) } }
       : {}),
+    ...(memoryMiB > 0 ? { tuning: { memoryBytes: memoryMiB * 1024 * 1024 } } : {}),
+    ...(spillTo ? { spillTo } : {}),
   };
 }

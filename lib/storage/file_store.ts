@@ -105,7 +105,7 @@ export class FileStore implements Store {
           { location, status: 416, retryable: false },
         );
       }
-      return await readFully(file, range.offset, range.length, location);
+      return await readFully(file, range.offset, range.length, location, options?.into);
     });
   }
 
@@ -196,16 +196,25 @@ export class FileStore implements Store {
     try {
       file = await Deno.open(tmp, { write: true, createNew: true });
       let size = 0;
-      for await (const piece of pieces) {
-        options?.signal?.throwIfAborted();
-        if (piece instanceof Uint8Array) {
-          await writeAll(file, piece);
-          size += piece.length;
-        } else {
-          size += await this.#copyInto(file, piece, options?.signal);
+      const durable = (this.#opts.fsync ?? true) && !options?.temporary;
+      const flusher = durable ? new BackgroundFlush(tmp) : undefined;
+      const buffers: Uint8Array[] = []; // the copy buffers, shared by the write's copy pieces
+      try {
+        for await (const piece of pieces) {
+          options?.signal?.throwIfAborted();
+          if (piece instanceof Uint8Array) {
+            await writeAll(file, piece);
+            size += piece.length;
+          } else {
+            size += await this.#copyInto(file, piece, buffers, options?.signal);
+          }
+          await flusher?.wrote(size);
         }
+        await flusher?.done();
+      } finally {
+        flusher?.close();
       }
-      if (this.#opts.fsync ?? true) await file.syncData();
+      if (durable) await file.syncData();
       const st = statOf(await file.stat());
       file.close();
       file = undefined;
@@ -230,7 +239,12 @@ export class FileStore implements Store {
     }
   }
 
-  async #copyInto(file: Deno.FsFile, piece: CopyPiece, signal?: AbortSignal): Promise<number> {
+  async #copyInto(
+    file: Deno.FsFile,
+    piece: CopyPiece,
+    buffers: Uint8Array[],
+    signal?: AbortSignal,
+  ): Promise<number> {
     checkRange(piece);
     const src = FileStore.handles(piece.copyFrom) ? this : this.#opts.sourceReader;
     if (!src) {
@@ -239,18 +253,30 @@ export class FileStore implements Store {
       });
     }
     const chunk = this.#opts.copyChunk ?? 8 * 1024 * 1024;
-    for (let done = 0; done < piece.length; done += chunk) {
-      signal?.throwIfAborted();
-      const n = Math.min(chunk, piece.length - done);
-      const bytes = await src.readRange(
+    // Two buffers in turn: the next chunk is read while this one is written.
+    for (let i = 0; i < 2; i++) {
+      if (!buffers[i] || buffers[i].length < Math.min(chunk, piece.length)) {
+        buffers[i] = new Uint8Array(
+          Math.min(chunk, Math.max(piece.length, buffers[i]?.length ?? 0)),
+        );
+      }
+    }
+    const read = (done: number) =>
+      src.readRange(
         piece.copyFrom,
-        { offset: piece.offset + done, length: n },
-        {
-          ifMatch: piece.ifMatch,
-          signal,
-        },
+        { offset: piece.offset + done, length: Math.min(chunk, piece.length - done) },
+        { ifMatch: piece.ifMatch, signal, into: buffers[(done / chunk) & 1] },
       );
-      await writeAll(file, bytes);
+    let next: Promise<Uint8Array> | undefined = read(0);
+    try {
+      for (let done = 0; done < piece.length; done += chunk) {
+        signal?.throwIfAborted();
+        const bytes = await next!;
+        next = done + chunk < piece.length ? read(done + chunk) : undefined;
+        await writeAll(file, bytes);
+      }
+    } finally {
+      await next?.catch(() => {});
     }
     return piece.length;
   }
@@ -295,7 +321,7 @@ export class FileStore implements Store {
       await file.seek(part.offset, Deno.SeekMode.Start);
       const size = part.body instanceof Uint8Array
         ? (await writeAll(file, part.body), part.body.length)
-        : await this.#copyInto(file, part.body, options?.signal);
+        : await this.#copyInto(file, part.body, [], options?.signal);
       return {
         partNumber: part.partNumber,
         offset: part.offset,
@@ -409,6 +435,41 @@ async function publish(tmp: string, path: string, location: string, createOnly: 
   }
 }
 
+/**
+ * Flushes a file being written to disk while it is written: every 64 MiB a sync of the data
+ * so far starts (on a second descriptor, so writes go on meanwhile), so the final fsync only
+ * waits for the tail instead of the whole file.
+ */
+class BackgroundFlush {
+  static readonly EVERY = 64 * 1024 * 1024;
+  #file: Deno.FsFile | undefined;
+  #pending: Promise<void> | undefined;
+  #next = BackgroundFlush.EVERY;
+
+  constructor(readonly path: string) {}
+
+  /** Called with the bytes written so far. */
+  async wrote(size: number): Promise<void> {
+    if (size < this.#next) return;
+    this.#next = size + BackgroundFlush.EVERY;
+    await this.#pending; // one sync at a time
+    this.#file ??= await Deno.open(this.path, { read: true });
+    this.#pending = this.#file.syncData();
+    this.#pending.catch(() => {}); // a failure shows in the final fsync
+  }
+
+  /** Waits for the sync in flight. */
+  async done(): Promise<void> {
+    await this.#pending?.catch(() => {});
+  }
+
+  close(): void {
+    try {
+      this.#file?.close();
+    } catch { /* already closed */ }
+  }
+}
+
 function toPath(location: string): string {
   const p = parseLocation(location);
   if (p.scheme !== "file") throw new TypeError(`FileStore cannot handle ${location}`);
@@ -457,8 +518,9 @@ async function readFully(
   offset: number,
   length: number,
   location: string,
+  into?: Uint8Array,
 ): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+  const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
   if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
   let got = 0;
   while (got < length) {

@@ -27,6 +27,7 @@ export type {
   UploadPart,
   WriteOptions,
   WritePiece,
+  WriteRequests,
   WriteResult,
 } from "./store.ts";
 export {

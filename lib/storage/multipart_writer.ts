@@ -2,8 +2,8 @@
  * The multipart writer: turns an async stream of pieces (bytes, or ranges of existing objects)
  * into the parts of one multipart upload.
  *
- * - Bytes are buffered into parts (PartSizer); a piece at least a part long is sent zero-copy, so
- *   a producer must not reuse a yielded Uint8Array.
+ * - Bytes are copied into part buffers (PartSizer), so a producer may reuse a yielded buffer
+ *   once the next piece is pulled (store.ts WritePiece).
  * - A copy range of at least `minCopySize` becomes UploadPartCopy part(s). A small buffer pending
  *   in front of it is topped up to the minimum part size with the range's first bytes (read, not
  *   copied); in equal-part mode copy parts are cut on the part grid the same way. Small ranges, or
@@ -32,6 +32,7 @@ import type {
   UploadPart,
   WriteOptions,
   WritePiece,
+  WriteRequests,
   WriteResult,
 } from "./store.ts";
 
@@ -160,6 +161,8 @@ export interface StagedParts {
   parts: PartResult[];
   /** Bytes in all. */
   size: number;
+  /** The requests it took. */
+  requests: WriteRequests;
 }
 
 /**
@@ -192,6 +195,9 @@ class Writer {
   size = 0;
   started = false;
   readonly parts: PartResult[] = [];
+  readonly requests = { parts: 0, copyParts: 0, sourceReads: 0 };
+  /** Part buffers whose uploads are done, reused (memory stays (concurrency + 1) × part). */
+  readonly free: Uint8Array[] = [];
   readonly inflight = new Set<Promise<void>>();
   failed: { error: unknown } | undefined;
 
@@ -214,7 +220,12 @@ class Writer {
       await Promise.all(this.inflight);
       this.check();
       this.parts.sort((a, b) => a.partNumber - b.partNumber);
-      return { upload: this.target.upload!, parts: this.parts, size: this.size };
+      return {
+        upload: this.target.upload!,
+        parts: this.parts,
+        size: this.size,
+        requests: this.requests,
+      };
     } catch (error) {
       throw await this.fail(error);
     }
@@ -249,7 +260,7 @@ class Writer {
       await Promise.all(this.inflight);
       this.check();
       this.parts.sort((a, b) => a.partNumber - b.partNumber);
-      return await this.target.complete(this.parts, this.size);
+      return { ...await this.target.complete(this.parts, this.size), requests: this.requests };
     } catch (error) {
       throw await this.fail(error);
     }
@@ -269,12 +280,14 @@ class Writer {
     while (off < bytes.length) {
       const p = this.partSize();
       if (this.filled === 0 && bytes.length - off >= p) {
-        await this.emitBytes(bytes.subarray(off, off + p));
+        const part = this.buffer(p);
+        part.set(bytes.subarray(off, off + p)); // a copy: the producer may reuse its bytes
+        await this.emitBytes(part, part);
         off += p;
         continue;
       }
       if (!this.buf || this.buf.length < p) {
-        const grown = new Uint8Array(p);
+        const grown = this.buffer(p);
         if (this.buf) grown.set(this.buf.subarray(0, this.filled));
         this.buf = grown;
       }
@@ -287,10 +300,19 @@ class Writer {
   }
 
   async flush(): Promise<void> {
-    const body = this.buf ? this.buf.subarray(0, this.filled) : new Uint8Array(0);
+    const buf = this.buf;
+    const body = buf ? buf.subarray(0, this.filled) : new Uint8Array(0);
     this.buf = undefined;
     this.filled = 0;
-    await this.emitBytes(body);
+    await this.emitBytes(body, buf);
+  }
+
+  /** A part buffer of at least `size` bytes: one whose upload is done, or a new one. */
+  buffer(size: number): Uint8Array {
+    const i = this.free.findIndex((b) => b.length >= size);
+    if (i < 0) return new Uint8Array(size);
+    const [b] = this.free.splice(i, 1);
+    return b.subarray(0, size);
   }
 
   async addCopy(piece: CopyPiece): Promise<void> {
@@ -336,6 +358,7 @@ class Writer {
     while (len > 0) {
       this.check();
       const n = Math.min(len, this.partSize() - this.filled);
+      this.requests.sourceReads++;
       const bytes = await this.target.readSource(piece, off, n);
       if (bytes.length !== n) {
         throw new StorageError(`Short read of ${piece.copyFrom}: ${bytes.length} of ${n} bytes`, {
@@ -349,15 +372,22 @@ class Writer {
     }
   }
 
-  emitBytes(body: Uint8Array): Promise<void> {
+  /** Uploads `body`; `buffer` (holding it) is reused for a later part once the upload is done. */
+  emitBytes(body: Uint8Array, buffer?: Uint8Array): Promise<void> {
     const at = this.size;
     this.size += body.length;
-    return this.emit((n) => this.target.uploadPart({ partNumber: n, offset: at, body }));
+    this.requests.parts++;
+    return this.emit((n) =>
+      this.target.uploadPart({ partNumber: n, offset: at, body }).finally(() => {
+        if (buffer && this.free.length <= this.concurrency) this.free.push(buffer);
+      })
+    );
   }
 
   emitCopy(piece: CopyPiece, offset: number, length: number): Promise<void> {
     const at = this.size;
     this.size += length;
+    this.requests.copyParts++;
     return this.emit((n) =>
       this.target.uploadPart({ partNumber: n, offset: at, body: { ...piece, offset, length } })
     );

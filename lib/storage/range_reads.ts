@@ -1,7 +1,8 @@
 /**
  * Range reads as a policy: batches of ranges are coalesced into fewer requests (coalesce.ts),
- * ranges longer than `maxRequest` are split into parallel requests, and every request of the
- * store — single or batched — runs under one concurrency limit. The engine reads tensors only
+ * ranges longer than `maxRequest` are split into parallel requests, and every read request of
+ * the store — single or batched — runs under one concurrency limit. It also counts the job's
+ * requests, reads and writes (`counts`). The engine reads tensors only
  * through this (with ETag pinning and retries below it, see job_store.ts).
  *
  * @module
@@ -9,7 +10,7 @@
 import { coalesceRanges, splitRange } from "./coalesce.ts";
 import { Limiter } from "./limiter.ts";
 import { checkRange } from "./range_header.ts";
-import type { ByteRange, ReadOptions, Store } from "./store.ts";
+import type { ByteRange, ReadOptions, Store, WriteResult } from "./store.ts";
 import { wrapStore } from "./wrap_store.ts";
 
 /** Options for {@link withRangeReads}. */
@@ -37,6 +38,18 @@ export interface RequestCounts {
   reads: number;
   /** Bytes those requests returned. */
   bytesRead: number;
+  /** Objects written (each a PUT, or one multipart upload, or a local file). */
+  writes: number;
+  /** Bytes of those objects. */
+  bytesWritten: number;
+  /** Parts of multipart uploads sent with bytes (UploadPart). */
+  parts: number;
+  /** Parts copied server-side (UploadPartCopy). */
+  copyParts: number;
+  /** Reads of copy sources a multipart write streamed through itself. */
+  sourceReads: number;
+  /** Objects deleted. */
+  deletes: number;
 }
 
 /** What the range-read policy adds to a Store. */
@@ -68,7 +81,24 @@ export function withRangeReads(store: Store, options: RangeReadOptions = {}): Ra
   const maxGap = options.maxGap ?? 64 * 1024;
   const maxRequest = options.maxRequest ?? 16 * 1024 * 1024;
   const limiter = new Limiter(options.concurrency ?? 16);
-  const counts: RequestCounts = { reads: 0, bytesRead: 0 };
+  const counts: RequestCounts = {
+    reads: 0,
+    bytesRead: 0,
+    writes: 0,
+    bytesWritten: 0,
+    parts: 0,
+    copyParts: 0,
+    sourceReads: 0,
+    deletes: 0,
+  };
+  const wrote = (r: WriteResult) => {
+    counts.writes++;
+    counts.bytesWritten += r.size;
+    counts.parts += r.requests?.parts ?? 0;
+    counts.copyParts += r.requests?.copyParts ?? 0;
+    counts.sourceReads += r.requests?.sourceReads ?? 0;
+    return r;
+  };
 
   const fetch = (location: string, range: ByteRange, o?: ReadOptions) =>
     limiter.run(async () => {
@@ -82,10 +112,13 @@ export function withRangeReads(store: Store, options: RangeReadOptions = {}): Ra
   /** One range; longer than maxRequest: parallel requests into one buffer. */
   const fetchWhole = async (location: string, range: ByteRange, o?: ReadOptions) => {
     if (range.length <= maxRequest) return await fetch(location, range, o);
-    const whole = new Uint8Array(range.length);
+    const whole = o?.into && o.into.length >= range.length
+      ? o.into.subarray(0, range.length)
+      : new Uint8Array(range.length);
+    const parts = o?.into ? { ...o, into: undefined } : o; // each part reads into its own buffer
     await settleAll(
       splitRange(range, maxRequest).map((c) =>
-        fetch(location, c, o).then((b) => whole.set(b, c.offset - range.offset))
+        fetch(location, c, parts).then((b) => whole.set(b, c.offset - range.offset))
       ),
     );
     return whole;
@@ -129,6 +162,9 @@ export function withRangeReads(store: Store, options: RangeReadOptions = {}): Ra
       if (range.length === 0) return Promise.resolve(new Uint8Array(0));
       return fetchWhole(location, range, o);
     },
+    put: (location, data, o) => store.put(location, data, o).then(wrote),
+    write: (location, pieces, o) => store.write(location, pieces, o).then(wrote),
+    delete: (location) => store.delete(location).then(() => void counts.deletes++),
   });
 }
 

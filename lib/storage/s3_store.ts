@@ -186,6 +186,20 @@ export class S3Store implements Store {
           { location, status: 416 },
         );
       }
+      const into = options?.into;
+      if (into && into.length >= range.length) {
+        // Streamed into the caller's buffer: no buffer of our own per read.
+        const out = into.subarray(0, range.length);
+        let got = 0;
+        for await (const chunk of r.Body!.transformToWebStream()) {
+          const c = chunk as Uint8Array;
+          if (got + c.length > out.length) throw shortBody(location, got + c.length, range.length);
+          out.set(c, got);
+          got += c.length;
+        }
+        if (got !== range.length) throw shortBody(location, got, range.length);
+        return out;
+      }
       const body = await r.Body!.transformToByteArray();
       if (body.length !== range.length) throw shortBody(location, body.length, range.length);
       return body;
@@ -259,6 +273,7 @@ export class S3Store implements Store {
         size: staged.size,
         etag: "",
         staged: { upload: staged.upload, parts: staged.parts },
+        requests: staged.requests,
       };
     }
     return await writeMultipart(target, pieces, tuning);

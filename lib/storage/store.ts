@@ -38,9 +38,19 @@ export interface ReadOptions {
   fresh?: boolean;
   /** Abort the read. */
   signal?: AbortSignal;
+  /**
+   * readRange: a buffer of at least the range's length the store may read into (the result is
+   * then a view of it) instead of allocating one — so a caller can reuse its buffers. Stores
+   * that cannot return their own; callers use the returned bytes either way.
+   */
+  into?: Uint8Array;
 }
 
-/** A piece of an object being written: literal bytes, or a byte range of another object. */
+/**
+ * A piece of an object being written: literal bytes, or a byte range of another object. A store
+ * is done with a piece when it asks for the next one (it copies what it keeps longer), so a
+ * producer may reuse a buffer it yielded once the next piece is pulled.
+ */
 export type WritePiece = Uint8Array | CopyPiece;
 
 /** A byte range of an existing object; S3 copies it server-side when it is large enough. */
@@ -71,6 +81,8 @@ export interface WriteOptions {
    * abortUpload), so several objects can become visible together, after checks.
    */
   defer?: boolean;
+  /** Scratch data that need not survive a crash (a job's spill): FileStore skips the fsync. */
+  temporary?: boolean;
 }
 
 /** What a finished write produced. */
@@ -81,6 +93,8 @@ export interface WriteResult {
   etag: string;
   /** For a deferred write: the open upload and its parts, to complete or abort. */
   staged?: { upload: Upload; parts: PartResult[] };
+  /** Requests a multipart write issued (absent: one request, or a local file). */
+  requests?: WriteRequests;
 }
 
 /** An upload in progress: invisible at its location until completed. */
@@ -131,6 +145,16 @@ export interface CompleteOptions {
   ifNoneMatch?: boolean;
   /** Aborts the request. */
   signal?: AbortSignal;
+}
+
+/** The requests of one multipart write. */
+export interface WriteRequests {
+  /** UploadPart requests (bytes sent). */
+  parts: number;
+  /** UploadPartCopy requests (bytes copied server-side). */
+  copyParts: number;
+  /** Range reads of copy sources streamed through the writer (too small to copy). */
+  sourceReads: number;
 }
 
 /** All I/O of the function goes through this. */

@@ -26,7 +26,8 @@ export type Segment =
   | { kind: "fill"; element: Uint8Array; count: number }
   /**
    * Output row i = row `rowMap[i]` of OLD tensor `oldKey` (axis-0 vocab remap), or, when
-   * rowMap[i] < 0, backup row `backupRowStart + i`.
+   * rowMap[i] < 0, backup row `backupRowStart + i`. The planner picks how the OLD rows are read
+   * (`strategy`); `pass` names the remap pass that serves a "memory" or "buckets" segment.
    */
   | {
     kind: "rows";
@@ -35,6 +36,8 @@ export type Segment =
     rowMap: Int32Array;
     backup: Backup;
     backupRowStart: number;
+    strategy: RowsStrategy;
+    pass?: { id: number; member: number };
   }
   /**
    * Output cell (i, k) of a `rows` x `cols` block = OLD[oldRowStart + i, colMap[k]] (axis-1
@@ -62,6 +65,48 @@ export type Segment =
     shape: number[];
     elementSize: number;
   };
+
+/**
+ * How the OLD rows of a `rows` segment are read (remap_strategy.ts picks the cheapest):
+ * - `runs`: per output chunk, its rows as coalesced runs within the waste budget (a locally
+ *   ordered vocabulary, or few rows);
+ * - `memory`: one sequential pass over OLD in windows keeps every needed row (they fit the
+ *   budget), then each chunk is gathered from memory;
+ * - `buckets`: the external distribution pass — OLD read sequentially in windows, each window's
+ *   rows spilled to temporary storage grouped by the output range (bucket) that needs them, then
+ *   each bucket read back and emitted in order. Linear in the table however shuffled.
+ */
+export type RowsStrategy = "runs" | "memory" | "buckets";
+
+/**
+ * A remap pass: the `memory` or `buckets` reading of every `rows` segment of one OLD tensor (its
+ * members, in plan order), so the table is read once however many NEW partitions need it. A
+ * window pass (map) and a bucket pass (reduce) are pure functions of this and the pinned inputs.
+ */
+export interface RemapPass {
+  /** Index in {@link Plan.remapPasses}; names the pass's spill. */
+  id: number;
+  strategy: "memory" | "buckets";
+  /** The OLD tensor. */
+  oldKey: string;
+  /** Bytes per row. */
+  rowBytes: number;
+  /** OLD rows [oldStart, oldEnd) hold every needed row; read in windows of `windowRows` rows. */
+  oldStart: number;
+  oldEnd: number;
+  windowRows: number;
+  /** The row maps of the segments served, in plan order. */
+  members: Int32Array[];
+  /**
+   * Output rows per bucket: bucket k of a member is its rows [k × bucketRows, (k+1) × bucketRows)
+   * (a `memory` pass keeps its spill in memory; its buckets only bound the per-row bookkeeping).
+   */
+  bucketRows: number;
+  /** Rows (of all members) read from OLD. */
+  neededRows: number;
+  /** Cost estimates behind the choice, in bytes (requests weighed by `requestCostBytes`). */
+  estimates: { runs: number; memory?: number; buckets: number };
+}
 
 /** One output tensor (a variable, a partition of one, or any other stored tensor). */
 export interface PlannedTensor {
@@ -92,6 +137,8 @@ export interface Plan {
   shards: PlannedShard[];
   /** Entries without data of their own (full entries of partitioned tensors), unchanged. */
   dataless: BundleEntry[];
+  /** The remap passes of `memory` and `buckets` rows segments. */
+  remapPasses: RemapPass[];
   /** NEW's `.meta`, carried over when present. */
   metaLocation?: string;
   variables: VariableReport[];

@@ -23,7 +23,7 @@ import { listRepr } from "./python_repr.ts";
 import type { VariableGroup } from "./selection.ts";
 import type { VocabInfo } from "./types.ts";
 import type { VocabularyCache } from "./vocab_cache.ts";
-import { checkNoDuplicateOldIds, generateVocabRemapping } from "./vocab_file.ts";
+import { checkNoDuplicateOldIds, generateVocabRemapping, rowMapFor } from "./vocab_index.ts";
 
 const FLOAT32_SIZE = 4;
 
@@ -272,14 +272,8 @@ async function planRows(
   tensor: string,
   { part, offset, rowsToLoad, oovRows, backup }: PartGeometry,
 ): Promise<Planned> {
-  const newVocab = await ctx.vocabularies.readVocabulary(info.newVocab, -1);
-  const oldVocabIndex = await ctx.vocabularies.indexVocabulary(info.oldVocab, info.oldVocabSize);
-  const { remapping, numPresent } = generateVocabRemapping(
-    newVocab,
-    oldVocabIndex,
-    offset,
-    rowsToLoad,
-  );
+  const vocab = await ctx.vocabularies.remapping(info.newVocab, info.oldVocab, info.oldVocabSize);
+  const { remapping, numPresent } = generateVocabRemapping(vocab, offset, rowsToLoad);
   checkNoDuplicateOldIds(remapping, `rows of ${part.name}`);
   const old = requireOldMatrix(ctx, tensor);
   const cols = part.shape[1];
@@ -303,8 +297,7 @@ async function planRows(
         `${maxRow} of ${tensor}, which has only ${old.shape[0]} rows)`,
     );
   }
-  const rowMap = new Int32Array(rowsToLoad + oovRows).fill(-1);
-  rowMap.set(remapping);
+  const rowMap = rowMapFor(vocab, offset, rowsToLoad, oovRows);
   return {
     segments: [{
       kind: "rows",
@@ -313,6 +306,7 @@ async function planRows(
       rowMap,
       backup,
       backupRowStart: 0,
+      strategy: "runs", // the planner picks the strategy once every tensor is planned
     }],
     present: numPresent,
   };
@@ -324,15 +318,11 @@ async function planColumns(
   tensor: string,
   { part, offset, rowsToLoad, oovRows, backup }: PartGeometry,
 ): Promise<Planned> {
-  const newVocab = await ctx.vocabularies.readVocabulary(info.newVocab, -1);
   // old_vocab_size is never passed for columns: the whole old file is used.
-  const oldVocabIndex = await ctx.vocabularies.indexVocabulary(info.oldVocab, -1);
-  const { remapping: colMap, numPresent } = generateVocabRemapping(
-    newVocab,
-    oldVocabIndex,
-    0,
-    info.newVocabSize,
-  );
+  const vocab = await ctx.vocabularies.remapping(info.newVocab, info.oldVocab, -1);
+  const remapped = generateVocabRemapping(vocab, 0, info.newVocabSize);
+  const colMap = remapped.remapping.slice(); // kept in the plan: not a view of the join
+  const numPresent = remapped.numPresent;
   checkNoDuplicateOldIds(colMap, `columns of ${part.name}`);
   const old = requireOldMatrix(ctx, tensor);
   if (offset + rowsToLoad > old.shape[0]) {
@@ -371,6 +361,7 @@ async function planColumns(
       rowMap: new Int32Array(oovRows).fill(-1),
       backup,
       backupRowStart: rowsToLoad,
+      strategy: "runs", // no OLD rows
     });
   }
   return { segments, present: numPresent };

@@ -14,10 +14,14 @@ import {
   type Plan,
   type PlannedShard,
   type PlannedTensor,
+  type RemapPass,
   type Segment,
   segmentLength,
 } from "./plan.ts";
 import { planCopy } from "./plan_copy.ts";
+import { passLayout } from "./remap_layout.ts";
+import { planRemapPasses } from "./remap_strategy.ts";
+import { DEFAULT_TUNING, type Tuning } from "./tuning.ts";
 import { planVocab } from "./plan_vocab.ts";
 import { suggest } from "./did_you_mean.ts";
 import { dictKeysRepr, setRepr } from "./python_repr.ts";
@@ -43,6 +47,8 @@ export interface PlanInputs {
   vocabularies: VocabularyCache;
   /** Stops a long plan (the job's deadline). */
   signal?: AbortSignal;
+  /** The budget the remap strategies are chosen for (default {@link DEFAULT_TUNING}). */
+  tuning?: Tuning;
 }
 
 /**
@@ -154,6 +160,7 @@ function assemble(
       }
     });
   }
+  const remapPasses = planRemapPasses(shards, inputs.oldIndex, inputs.tuning ?? DEFAULT_TUNING);
   return {
     oldPrefix: inputs.oldIndex.prefix,
     newPrefix: newIndex.prefix,
@@ -161,8 +168,9 @@ function assemble(
     header: newIndex.header,
     shards,
     dataless,
+    remapPasses,
     ...(inputs.model.metaLocation ? { metaLocation: inputs.model.metaLocation } : {}),
-    variables: variableReports(inputs, assignments, vocabStats),
+    variables: variableReports(inputs, assignments, vocabStats, remapPasses),
   };
 }
 
@@ -181,11 +189,17 @@ function variableReports(
   inputs: PlanInputs,
   assignments: Map<string, PartAssignment>,
   vocabStats: Map<string, VocabStats>,
+  passes: RemapPass[],
 ): VariableReport[] {
   return inputs.model.variables.map((v) => {
     const parts = v.parts.map((p) => assignments.get(keyId(p.entry.key)));
     const done = parts.filter((a): a is PartAssignment => a !== undefined);
     const stats = vocabStats.get(v.name);
+    const rows = done.flatMap((a) => a.segments).find((s) => s.kind === "rows" && s.pass);
+    const pass = rows?.kind === "rows" && rows.pass ? passes[rows.pass.id] : undefined;
+    const read = stats?.axis === 0 && done.length > 0
+      ? (pass ? readReport(pass) : { strategy: "runs" as const })
+      : undefined;
     const action = stats && done.length > 0 ? "remap" : done.length > 0 ? "copy" : "keep";
     const bytes = v.parts.reduce((n, p) => n + p.entry.size, 0);
     return {
@@ -196,9 +210,20 @@ function variableReports(
       action,
       ...(done.length > 0 ? { source: done[0].source } : {}),
       bytes,
-      ...(stats && done.length > 0 ? { vocab: stats } : {}),
+      ...(stats && done.length > 0 ? { vocab: read ? { ...stats, read } : stats } : {}),
       ...(v.partitioned ? { partitions: v.parts.length } : {}),
       ...(done.length > 0 && done.length < v.parts.length ? { partsWarmStarted: done.length } : {}),
     };
   });
+}
+
+/** How a remap pass reads its OLD rows, for the report. */
+function readReport(pass: RemapPass): NonNullable<NonNullable<VariableReport["vocab"]>["read"]> {
+  const layout = passLayout(pass);
+  return {
+    strategy: pass.strategy,
+    windows: layout.windows,
+    buckets: layout.sections,
+    ...(pass.strategy === "buckets" ? { spillBytes: pass.neededRows * pass.rowBytes } : {}),
+  };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Backup, type Plan, type Segment, segmentLength } from "./plan.ts";
+import type { RequestCounts } from "../storage/mod.ts";
 import type { JobSpec, Report } from "./types.ts";
 
 interface ByteTotals {
@@ -48,12 +49,13 @@ function addSegment(t: ByteTotals, s: Segment): void {
   }
 }
 
-/** Builds the report of a plan. */
+/** Builds the report of a plan (with the requests the job's store counted, when given). */
 export function buildReport(
   spec: JobSpec,
   plan: Plan,
   dryRun: boolean,
   durationMs: number,
+  requests?: RequestCounts,
 ): Report {
   const totals: ByteTotals = { bytesFromOld: 0, bytesFromNew: 0, bytesGenerated: 0 };
   let bytesWritten = 0;
@@ -82,6 +84,7 @@ export function buildReport(
       bytesWritten,
       ...totals,
     },
+    ...(requests ? { requests: { ...requests } } : {}),
     durationMs,
   };
 }

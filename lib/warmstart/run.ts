@@ -22,14 +22,19 @@ import { DEFAULT_LIMITS, type InputLimits } from "./limits.ts";
 import { loadNewModel } from "./new_model.ts";
 import { oldCheckpointKeys } from "./object_renames.ts";
 import { openInputs } from "./open_inputs.ts";
+import { ChunkBuffers } from "./chunk_buffers.ts";
+import { JobMemory } from "./job_memory.ts";
 import { buildPlan } from "./planner.ts";
+import { RemapRunner } from "./remap_passes.ts";
 import { buildReport } from "./report.ts";
+import { removeSpillArea, spillArea } from "./spill_area.ts";
 import { DEFAULT_TUNING, type Tuning } from "./tuning.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
 import { vocabularyCache } from "./vocab_cache.ts";
 import { enforceStrict, inputWarnings, planWarnings, withHints } from "./warnings.ts";
 import { planSources, sourceId, verifySources } from "./verify_sources.ts";
 import type { Inputs } from "./open_inputs.ts";
+import type { SegmentSources } from "./segment_reader.ts";
 
 /** Options for {@link runWarmStart}. */
 export interface RunOptions {
@@ -67,6 +72,11 @@ export interface RunOptions {
    * carries its own allow-list).
    */
   allowed?: readonly string[];
+  /**
+   * A directory for the job's temporary area instead of beside the output (e.g. a local disk for
+   * a job on S3: the spill of a remap then never crosses the network).
+   */
+  spillTo?: string;
 }
 
 /** True when `store` already is a job's policy stack. */
@@ -114,6 +124,8 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
 
   options.signal?.throwIfAborted();
   progress("plan", "planning");
+  // The budget as one buffer, carved by each phase in turn (job_memory.ts).
+  const memory = new JobMemory(tuning.memoryBytes);
   const model = await loadNewModel(store, inputs.new.index, {
     ...(spec.trainableVariables ? { trainableVariables: spec.trainableVariables } : {}),
     ...(inputs.new.graph ? { objectGraph: inputs.new.graph } : {}),
@@ -129,7 +141,9 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
       ? { oldObjectKeys: oldCheckpointKeys(inputs.old.graph, inputs.new.graph !== undefined) }
       : {}),
     newShardSizes: inputs.new.shardSizes,
-    vocabularies: vocabularyCache(store),
+    // Planning comes before any remap pass: a join partition may use the whole budget.
+    vocabularies: vocabularyCache(store, { memoryBytes: tuning.memoryBytes, memory }),
+    tuning,
     ...(options.signal ? { signal: options.signal } : {}),
   }).catch((e) => {
     throw withHints(e, early);
@@ -137,7 +151,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   const warnings = [...early, ...planWarnings(spec, plan, model)];
   enforceStrict(spec, warnings);
   const report = (dryRun: boolean) => ({
-    ...buildReport(spec, plan, dryRun, Math.round(performance.now() - started)),
+    ...buildReport(spec, plan, dryRun, Math.round(performance.now() - started), store.counts),
     ...(warnings.length > 0 ? { warnings } : {}),
   });
   if (options.dryRun) return report(true);
@@ -158,7 +172,10 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   let staged: StagedData | undefined;
   const commit = { visible: false };
   try {
-    staged = await stageVerified(store, plan, inputs, tuning, options);
+    staged = await stageVerified(store, plan, inputs, tuning, options, {
+      memory,
+      area: spillArea(spec.output, who.jobId, options.spillTo),
+    });
     options.onProgress?.({ phase: "write-index", message: `publishing ${spec.output}` });
     const final = report(false);
     const committed = await commitOutput(store, plan, staged, prepared as PreparedOutput, {
@@ -195,7 +212,10 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
 
 /**
  * Stages the data shards while every source tensor is checked against its CRC32C; a mismatch
- * aborts the staged uploads and fails the job before anything is published.
+ * aborts the staged uploads and fails the job before anything is published. The window passes of
+ * the plan's remaps run first (remap_passes.ts): they read their OLD tables sequentially, whole
+ * tables are checked on the way, and the spill of what a killed earlier run left is removed
+ * before and this run's after, whatever happens.
  */
 async function stageVerified(
   store: JobStore,
@@ -203,8 +223,42 @@ async function stageVerified(
   inputs: Inputs,
   tuning: Tuning,
   options: RunOptions,
+  job: { memory: JobMemory; area: string },
 ): Promise<StagedData> {
   const verified = new Set<string>();
+  const segmentSources = {
+    store,
+    oldIndex: inputs.old.index,
+    newIndex: inputs.new.index,
+    tuning,
+    verified,
+    buffers: new ChunkBuffers(job.memory, tuning),
+  };
+  const remaps = new RemapRunner(segmentSources, plan.remapPasses, job.area, {
+    memory: job.memory,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (remaps.spills) await removeSpillArea(store, job.area);
+  try {
+    await remaps.prepare();
+    return await stageChecked(store, plan, inputs, options, { ...segmentSources, remaps });
+  } finally {
+    await remaps.cleanup();
+    segmentSources.buffers.release();
+    if (remaps.spills) await removeSpillArea(store, job.area);
+  }
+}
+
+/** {@link stageVerified} once the remap passes' windows are spilled. */
+async function stageChecked(
+  store: JobStore,
+  plan: Plan,
+  inputs: Inputs,
+  options: RunOptions,
+  segmentSources: SegmentSources,
+): Promise<StagedData> {
+  const verified = segmentSources.verified;
   const sources = planSources(plan, inputs.old.index, inputs.new.index);
   // Tensors streamed verbatim are checked on the way; server-side copies only when asked to.
   const inline = new Set<string>();
@@ -235,11 +289,7 @@ async function stageVerified(
   });
   verifying.catch(() => {}); // awaited below; staging may fail first
   const staged = await stagePlan(plan, {
-    store,
-    oldIndex: inputs.old.index,
-    newIndex: inputs.new.index,
-    tuning,
-    verified,
+    ...segmentSources,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   }).catch(async (e) => {

@@ -2,8 +2,8 @@
  * Turns plan segments into byte chunks (as tasks for ordered prefetching). Rows and cells move as
  * bytes; nothing is decoded. OLD tensors are read through the checkpoint's one slice path
  * (readBox, readRows), everything through the job's store (pinned, retried, coalesced). Each
- * chunk is about `chunkBytes`, so memory stays bounded by chunk size × read-ahead (plus, for a
- * vocabulary remap, at most `rowCacheBytes` of OLD rows).
+ * chunk is about `chunkBytes`, so memory stays bounded by chunk size × read-ahead, plus the
+ * remap passes' budget (remap_passes.ts) for the `memory` and `buckets` strategies.
  *
  * @module
  */
@@ -17,7 +17,11 @@ import {
 } from "../checkpoint/mod.ts";
 import type { JobStore } from "../storage/mod.ts";
 import type { Task } from "./ordered_prefetch.ts";
-import type { Backup, Segment, Side } from "./plan.ts";
+import type { Segment, Side } from "./plan.ts";
+import type { RemapRunner } from "./remap_passes.ts";
+import { BAND_CHUNKS, type ChunkBuffers } from "./chunk_buffers.ts";
+import { rowCopier } from "./remap_layout.ts";
+import { backupRows, fillBackup, repeat } from "./row_backup.ts";
 import type { Tuning } from "./tuning.ts";
 import { sourceId } from "./verify_sources.ts";
 
@@ -33,6 +37,17 @@ export interface SegmentSources {
   tuning: Tuning;
   /** Source entries found intact on the way (verify_sources.ts ids); OLD reads add to it. */
   verified: Set<string>;
+  /** The job's remap passes (rows segments read by strategy `memory` or `buckets`). */
+  remaps?: RemapRunner;
+  /** Recycled chunk and band buffers (default: fresh buffers per chunk). */
+  buffers?: ChunkBuffers;
+}
+
+/** A buffer of `bytes` (at most `chunkBytes`) for the next output chunk of a remap. */
+export function chunkBuffer(src: SegmentSources, bytes: number): Uint8Array {
+  return src.buffers && bytes <= src.tuning.chunkBytes
+    ? src.buffers.chunk().subarray(0, bytes)
+    : new Uint8Array(bytes);
 }
 
 type RowsSegment = Extract<Segment, { kind: "rows" }>;
@@ -52,9 +67,13 @@ function readShard(
   shardId: number,
   offset: number,
   length: number,
+  recycled = false,
 ): Promise<Uint8Array> {
   if (length === 0) return Promise.resolve(new Uint8Array(0));
-  return src.store.readRange(shardLocation(src, side, shardId), { offset, length });
+  const into = recycled && src.buffers && length <= src.tuning.chunkBytes
+    ? { into: src.buffers.chunk() }
+    : {};
+  return src.store.readRange(shardLocation(src, side, shardId), { offset, length }, into);
 }
 
 /** Number of output rows per chunk for rows `rowBytes` wide. */
@@ -75,7 +94,10 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
     case "range": {
       for (let done = 0; done < segment.length; done += chunk) {
         const length = Math.min(chunk, segment.length - done);
-        yield () => readShard(src, segment.from, segment.shardId, segment.offset + done, length);
+        // Read into a recycled chunk buffer (the executor and the store are done with a chunk
+        // before it comes round again).
+        yield () =>
+          readShard(src, segment.from, segment.shardId, segment.offset + done, length, true);
       }
       return;
     }
@@ -93,11 +115,15 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
       return;
     }
     case "rows": {
-      const cached = rowCache(src, segment);
+      if (segment.strategy !== "runs") {
+        if (!src.remaps) throw new Error(`internal: a ${segment.strategy} remap without passes`);
+        yield* src.remaps.tasks(segment);
+        return;
+      }
       const batch = rowsPerChunk(src, segment.rowBytes);
       for (let i0 = 0; i0 < segment.rowMap.length; i0 += batch) {
         const i1 = Math.min(segment.rowMap.length, i0 + batch);
-        yield () => assembleRows(src, segment, i0, i1, cached);
+        yield () => assembleRows(src, segment, i0, i1);
       }
       return;
     }
@@ -124,101 +150,54 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
   }
 }
 
-/** `count` copies of `element`, concatenated. */
-function repeat(element: Uint8Array, count: number): Uint8Array {
-  const out = new Uint8Array(element.length * count);
-  if (out.length === 0) return out;
-  out.set(element);
-  for (let filled = element.length; filled < out.length; filled *= 2) {
-    out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
-  }
-  return out;
-}
-
-/** Backup bytes for output rows [r0, r1) of a block `rowBytes` wide. */
-async function backupRows(
-  src: SegmentSources,
-  backup: Backup,
-  r0: number,
-  r1: number,
-  rowBytes: number,
-): Promise<Uint8Array> {
-  if (backup.kind === "new") {
-    const offset = backup.offset + r0 * rowBytes;
-    return await readShard(src, "new", backup.shardId, offset, (r1 - r0) * rowBytes);
-  }
-  return repeat(backup.element, ((r1 - r0) * rowBytes) / backup.element.length);
-}
-
-/** OLD rows of a remap held in memory for the whole segment. */
-interface RowCache {
-  /** First OLD row held. */
-  start: number;
-  /** The rows, read on first use. */
-  bytes(): Promise<Uint8Array>;
-}
-
-/** The needed OLD rows of a remap, read once as one band when they fit the cache budget. */
-function rowCache(src: SegmentSources, seg: RowsSegment): RowCache | undefined {
-  let min = Infinity;
-  let max = -1;
-  for (const j of seg.rowMap) {
-    if (j < 0) continue;
-    if (j < min) min = j;
-    if (j > max) max = j;
-  }
-  if (max < 0 || (max - min + 1) * seg.rowBytes > src.tuning.rowCacheBytes) return undefined;
-  const shape = src.oldIndex.get(seg.oldKey)?.shape ?? [];
-  let loaded: Promise<Uint8Array> | undefined;
-  return {
-    start: min,
-    bytes: () => (loaded ??= readBox(
-      src.store,
-      src.oldIndex,
-      seg.oldKey,
-      rowBox(shape, min, max - min + 1),
-    )),
-  };
-}
-
+/**
+ * Rows [i0, i1) of a `runs` segment. Rows near each other (a locally ordered vocabulary: their
+ * span at most (1 + maxRowWaste) × their count and {@link BAND_CHUNKS} chunks) are read as one
+ * band of OLD through the slice path and gathered from it; scattered ones as coalesced runs.
+ */
 async function assembleRows(
   src: SegmentSources,
   seg: RowsSegment,
   i0: number,
   i1: number,
-  cached: RowCache | undefined,
 ): Promise<Uint8Array> {
   const w = seg.rowBytes;
-  const wanted: number[] = [];
-  let missing = false;
-  for (let i = i0; i < i1; i++) {
-    if (seg.rowMap[i] >= 0) wanted.push(seg.rowMap[i]);
-    else missing = true;
-  }
-  const [old, backup] = await Promise.all([
-    wanted.length === 0
-      ? Promise.resolve(new Uint8Array(0))
-      : cached
-      ? cached.bytes()
-      : readRows(src.store, src.oldIndex, seg.oldKey, wanted, {
-        maxWaste: src.tuning.maxRowWaste,
-      }),
-    missing
-      ? backupRows(src, seg.backup, seg.backupRowStart + i0, seg.backupRowStart + i1, w)
-      : Promise.resolve(undefined),
-  ]);
-  const out = new Uint8Array((i1 - i0) * w);
-  let k = 0; // next row of `old` when it holds exactly the wanted rows in order
+  let count = 0;
+  let min = Infinity;
+  let max = -1;
   for (let i = i0; i < i1; i++) {
     const j = seg.rowMap[i];
-    const at = (i - i0) * w;
-    if (j < 0) {
-      out.set(backup!.subarray(at, at + w), at);
-      continue;
-    }
-    const from = cached ? (j - cached.start) * w : (k++) * w;
-    out.set(old.subarray(from, from + w), at);
+    if (j < 0) continue;
+    count++;
+    if (j < min) min = j;
+    if (j > max) max = j;
   }
+  const out = chunkBuffer(src, (i1 - i0) * w);
+  if (count < i1 - i0) await fillBackup(src, seg.backup, seg.backupRowStart + i0, w, out);
+  if (count === 0) return out;
+  const span = max - min + 1;
+  if (
+    span <= (1 + src.tuning.maxRowWaste) * count && span * w <= BAND_CHUNKS * src.tuning.chunkBytes
+  ) {
+    const shape = src.oldIndex.get(seg.oldKey)?.shape ?? [];
+    const band = await readBox(src.store, src.oldIndex, seg.oldKey, rowBox(shape, min, span), {
+      ...onVerified(src),
+      ...(src.buffers ? { into: src.buffers.band() } : {}),
+    });
+    const copy = rowCopier(w, band, out);
+    for (let i = i0; i < i1; i++) {
+      const j = seg.rowMap[i];
+      if (j >= 0) copy(j - min, i - i0);
+    }
+    return out;
+  }
+  const wanted = new Int32Array(count);
+  for (let i = i0, k = 0; i < i1; i++) if (seg.rowMap[i] >= 0) wanted[k++] = seg.rowMap[i];
+  const old = await readRows(src.store, src.oldIndex, seg.oldKey, wanted, {
+    maxWaste: src.tuning.maxRowWaste,
+  });
+  const copy = rowCopier(w, old, out);
+  for (let i = i0, k = 0; i < i1; i++) if (seg.rowMap[i] >= 0) copy(k++, i - i0);
   return out;
 }
 

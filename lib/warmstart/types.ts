@@ -90,6 +90,16 @@ export interface VariableReport {
     new: number;
     /** OOV bucket rows/columns: backup-initialised. */
     oov: number;
+    /** Axis 0: how the OLD rows are read (plan.ts RowsStrategy), chosen per OLD tensor. */
+    read?: {
+      strategy: "runs" | "memory" | "buckets";
+      /** Sequential windows of OLD (memory, buckets). */
+      windows?: number;
+      /** Output ranges emitted from the windows' rows (memory, buckets). */
+      buckets?: number;
+      /** Bytes written to the job's temporary area and read back (buckets). */
+      spillBytes?: number;
+    };
   };
 }
 
@@ -125,6 +135,21 @@ export interface Report {
     bytesFromOld: number;
     bytesFromNew: number;
     bytesGenerated: number;
+  };
+  /**
+   * Storage requests the job issued through its store until its data shards were staged (the
+   * report is published with the output, so the commit's few small writes are not in it): reads
+   * (GET) and bytes read, objects written, multipart parts sent and copied server-side, deletes.
+   */
+  requests?: {
+    reads: number;
+    bytesRead: number;
+    writes: number;
+    bytesWritten: number;
+    parts: number;
+    copyParts: number;
+    sourceReads: number;
+    deletes: number;
   };
   /** Wall time of the job. */
   durationMs: number;

@@ -177,10 +177,15 @@ async function checkFixedWidth(
 ): Promise<void> {
   const location = dataLocation(index.prefix, entry.shardId, index.header.numShards);
   let crc = 0;
+  const into = new Uint8Array(Math.min(chunk, entry.size)); // one buffer, reused
   for (let done = 0; done < entry.size; done += chunk) {
     signal?.throwIfAborted();
     const length = Math.min(chunk, entry.size - done);
-    crc = crc32c(await store.readRange(location, { offset: entry.offset + done, length }), crc);
+    const range = { offset: entry.offset + done, length };
+    crc = crc32c(
+      await store.readRange(location, range, { ...(signal ? { signal } : {}), into }),
+      crc,
+    );
   }
   const expected = unmaskCrc(entry.crc32c);
   if (crc !== expected) throw checksumMismatch(entry, location, expected, crc);

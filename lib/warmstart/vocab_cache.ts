@@ -1,60 +1,41 @@
 /**
- * The vocabulary files of one job: each file is read, parsed and (for old vocabularies) indexed
- * once, however many variables and partitions use it.
+ * The vocabulary files of one job: each (NEW file, OLD file, old vocab size) is joined once,
+ * however many variables and partitions use it. Files are streamed through the job's store;
+ * what is kept is one Int32 per NEW line (vocab_index.ts).
  *
  * @module
  */
-import { ObjectNotFoundError, type Store } from "../storage/mod.ts";
-import { SettingsError } from "./errors.ts";
-import { parseVocabulary, type Vocabulary, VocabularyIndex } from "./vocab_file.ts";
+import { type JoinOptions, joinVocabularies, type VocabRemapping } from "./vocab_index.ts";
+import type { VocabSource } from "./vocab_file.ts";
 
-/** Reads vocabularies for the planner. */
+/** Joins vocabularies for the planner. */
 export interface VocabularyCache {
-  /** A vocabulary file's first `vocabSize` tokens (-1: all). */
-  readVocabulary(location: string, vocabSize: number): Promise<Vocabulary>;
-  /** The token index of an old vocabulary's first `vocabSize` tokens (-1: all). */
-  indexVocabulary(location: string, vocabSize: number): Promise<VocabularyIndex>;
+  /** NEW line -> OLD line, for every line of `newLocation` and the first `oldVocabSize` of `oldLocation`. */
+  remapping(
+    newLocation: string,
+    oldLocation: string,
+    oldVocabSize: number,
+  ): Promise<VocabRemapping>;
 }
 
 /**
  * A cache over `store` for one job.
  *
  * @param store the job's store
+ * @param options the memory budget of a join partition, and the read size
  * @returns the cache
  */
-export function vocabularyCache(store: Store): VocabularyCache {
-  const vocabularies = new Map<string, Promise<Vocabulary>>();
-  const indexes = new Map<string, Promise<VocabularyIndex>>();
-  const once = <T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>) => {
-    let value = cache.get(key);
-    if (!value) cache.set(key, value = make());
-    return value;
-  };
-  const readVocabulary = (location: string, vocabSize: number) =>
-    once(vocabularies, `${vocabSize}\u0000${location}`, () => read(store, location, vocabSize));
+export function vocabularyCache(store: VocabSource, options: JoinOptions = {}): VocabularyCache {
+  const joins = new Map<string, Promise<VocabRemapping>>();
   return {
-    readVocabulary,
-    indexVocabulary: (location, vocabSize) =>
-      once(
-        indexes,
-        `${vocabSize}\u0000${location}`,
-        async () => new VocabularyIndex(await readVocabulary(location, vocabSize)),
-      ),
+    remapping(newLocation, oldLocation, oldVocabSize) {
+      const key = JSON.stringify([newLocation, oldLocation, oldVocabSize]);
+      let value = joins.get(key);
+      if (!value) {
+        value = joinVocabularies(store, newLocation, oldLocation, oldVocabSize, options);
+        joins.set(key, value);
+      }
+      return value;
+    },
   };
-}
-
-async function read(store: Store, location: string, size: number): Promise<Vocabulary> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await store.read(location);
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) {
-      // TF's message: the vocabulary file does not exist when the lookup table initialises.
-      throw new SettingsError(`${location}; No such file or directory (vocabulary file)`, {
-        field: location,
-      });
-    }
-    throw e;
-  }
-  return parseVocabulary(bytes, location, size);
 }

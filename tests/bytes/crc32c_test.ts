@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { crc32c, crc32cCombine, maskCrc, unmaskCrc } from "../../lib/bytes/crc32c.ts";
+import { crc32c, crc32cCombine, crc32cJs, maskCrc, unmaskCrc } from "../../lib/bytes/crc32c.ts";
 
 /** Bit-by-bit reference from the spec's definition (§2.3). */
 function slowCrc32c(bytes: Uint8Array, initial = 0): number {
@@ -40,6 +40,33 @@ Deno.test("crc32c(b, crc32c(a)) === crc32c(a‖b) and crc32cCombine agrees", () 
     const x = big.subarray(0, cut);
     const y = big.subarray(cut);
     assert.equal(crc32cCombine(crc32c(x), crc32c(y), y.length), crc32c(big));
+  }
+});
+
+Deno.test("crc32c's WebAssembly path equals the JS one at every size class and alignment", () => {
+  const data = Uint8Array.from(
+    { length: (1 << 20) * 2 + 50000 },
+    (_, i) => (i * 2654435761) >>> 24,
+  );
+  // Around the JS/WASM cut (256), the 3-stream block (3 × 4 KiB) and the 1 MiB staging size.
+  const lengths = [255, 256, 257, 4095, 12287, 12288, 12289, 40000, 1 << 20, (1 << 20) + 1];
+  for (const len of [...lengths, data.length - 9]) {
+    for (const start of [0, 1, 3, 8]) {
+      const v = data.subarray(start, start + len);
+      assert.equal(crc32c(v), crc32cJs(v), `length ${len} at ${start}`);
+      assert.equal(crc32c(v, 0x12345678), crc32cJs(v, 0x12345678), `extended, length ${len}`);
+    }
+  }
+  assert.equal(crc32c(data.subarray(0, 5000)), slowCrc32c(data.subarray(0, 5000)));
+});
+
+Deno.test("crc32cCombine is exact for lengths past 32 bits (associativity)", () => {
+  const [a, b, c] = [0x1234567, 0x9abcdef0, 0x0badf00d];
+  for (const [n, m] of [[2 ** 32 + 5, 3], [2 ** 40 + 12345, 2 ** 33], [7, 2 ** 52]]) {
+    assert.equal(
+      crc32cCombine(crc32cCombine(a, b, n), c, m),
+      crc32cCombine(a, crc32cCombine(b, c, m), n + m),
+    );
   }
 });
 

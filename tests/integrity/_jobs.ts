@@ -34,7 +34,13 @@ export async function syntheticJob(
   dir: string,
   size: { vocab: number; dim: number; dense: number; denseMiB: number },
 ): Promise<string> {
-  await writeSynthetic(store, dir, size);
+  await writeSynthetic(store, dir, { ...size, orders: ["local"] });
+  // These tests' layout: `spec.json`, writing `out/model-0`.
+  const spec = JSON.parse(
+    new TextDecoder().decode(await store.read(joinDir(dir, "spec_local.json"))),
+  );
+  const json = JSON.stringify({ ...spec, output: "out/model-0" }, null, 2);
+  await store.put(joinDir(dir, "spec.json"), new TextEncoder().encode(json));
   return joinDir(dir, "spec.json");
 }
 

@@ -8,7 +8,7 @@ import { readTensorBytes } from "../../lib/checkpoint/entry_reader.ts";
 import { FileStore } from "../../lib/storage/file_store.ts";
 import type { Store } from "../../lib/storage/store.ts";
 import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
-import { runWarmStart } from "../../lib/warmstart/run.ts";
+import { type RunOptions, runWarmStart } from "../../lib/warmstart/run.ts";
 import type { Report } from "../../lib/warmstart/types.ts";
 
 /** Root of the committed ported scenarios. */
@@ -50,12 +50,20 @@ export interface Outcome {
   error?: Error;
 }
 
-/** Runs a scenario with its output redirected under `outRoot`. */
-export async function runScenario(s: Scenario, outRoot: string, dryRun = false): Promise<Outcome> {
+/**
+ * Runs a scenario with its output redirected under `outRoot` (more run options, e.g. a tuning
+ * that forces a remap strategy, when given).
+ */
+export async function runScenario(
+  s: Scenario,
+  outRoot: string,
+  dryRun = false,
+  options: Partial<RunOptions> = {},
+): Promise<Outcome> {
   const output = posix.join(outRoot, s.name, "model-0");
   try {
     const spec = { ...parseJobSpec(s.spec, { baseDir: s.dir }), output };
-    const report = await runWarmStart(spec, { store: new FileStore(), dryRun });
+    const report = await runWarmStart(spec, { ...options, store: new FileStore(), dryRun });
     return { output, report };
   } catch (error) {
     return { output, error: error as Error };
@@ -118,6 +126,38 @@ export function isEmptyTree(dir: string): boolean {
     throw e;
   }
   return true;
+}
+
+/**
+ * Run options that force each remap strategy with a memory budget far below the scenarios'
+ * tables (so windows, buckets and join partitions are many), by name.
+ */
+export const FORCED_STRATEGIES: Record<string, Partial<RunOptions>> = {
+  runs: { tuning: { memoryBytes: 2048, strategy: "runs" } },
+  memory: { tuning: { memoryBytes: 2048, strategy: "memory" } },
+  buckets: { tuning: { memoryBytes: 2048, strategy: "buckets" } },
+  chosen: { tuning: { memoryBytes: 2048 } },
+};
+
+/** Files under `<dir of output>/.warm_start/tmp` (a job's temporary area), recursively. */
+export function temporaryFiles(output: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+      throw e;
+    }
+    for (const e of entries) {
+      const p = posix.join(dir, e.name);
+      if (e.isDirectory) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(posix.join(posix.dirname(output), ".warm_start", "tmp"));
+  return out;
 }
 
 /** Copies a directory tree (scenarios are committed: tests that write next to inputs use a copy). */

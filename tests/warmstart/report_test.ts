@@ -23,7 +23,14 @@ Deno.test("report: an embedding remap says what moved (TF test 28 vectors)", asy
     x.name === "input_layer/sc_vocab_embedding/embedding_weights"
   )!;
   assert.equal(v.action, "remap");
-  assert.deepEqual(v.vocab, { axis: 0, matched: 4, new: 2, oov: 0 });
+  assert.deepEqual(v.vocab, {
+    axis: 0,
+    matched: 4,
+    new: 2,
+    oov: 0,
+    // A small table: its two partitions' rows are read in one window and kept in memory.
+    read: { strategy: "memory", windows: 1, buckets: 2 },
+  });
   assert.deepEqual(v.shape, [6, 2]);
   assert.equal(v.partitions, 2);
   assert.equal(v.bytes, 6 * 2 * 4);
@@ -31,6 +38,10 @@ Deno.test("report: an embedding remap says what moved (TF test 28 vectors)", asy
   // 4 rows x 2 floats from OLD, 2 rows x 2 generated (constant 0.42).
   assert.equal(report.totals.bytesFromOld, 4 * 2 * 4);
   assert.equal(report.totals.bytesGenerated, 2 * 2 * 4);
+  // The requests the job issued until its data was staged (the report is written with the
+  // output, by the commit): reads of both checkpoints and vocabularies, the staged data shard.
+  assert.ok(report.requests!.reads >= 4, JSON.stringify(report.requests));
+  assert.ok(report.requests!.writes >= 1, JSON.stringify(report.requests));
 });
 
 Deno.test("dry run: same plan as the real run, and nothing written", async () => {

@@ -71,12 +71,20 @@ Deno.test("a multipart job on S3 equals the same job on local files; a fault pub
   const local = await Deno.makeTempDir({ prefix: "ws-s3job-" });
   try {
     // ~26 MiB embedding remap + 2 x 6 MiB dense tensors (server-side copies).
-    const options = { vocab: 100_000, dim: 64, dense: 2, denseMiB: 6 };
+    const options = {
+      vocab: 100_000,
+      dim: 64,
+      dense: 2,
+      denseMiB: 6,
+      orders: ["shuffled" as const],
+    };
     const s3 = new S3Store({ env: server.env });
     await writeSynthetic(s3, "s3://big/job", options);
     await writeSynthetic(new FileStore(), local, options);
     const store = routingStore({ s3 });
-    const json = JSON.parse(new TextDecoder().decode(await s3.read("s3://big/job/spec.json")));
+    const json = JSON.parse(
+      new TextDecoder().decode(await s3.read("s3://big/job/spec_shuffled.json")),
+    );
     const spec = parseJobSpec(json, { baseDir: "s3://big/job" });
     await runWarmStart(spec, { store });
     const localSpec = parseJobSpec(json, { baseDir: local });
@@ -98,12 +106,20 @@ Deno.test("a multipart job on S3 equals the same job on local files; a fault pub
       Infinity,
     );
     const output = "s3://big/failed/model-0";
+    // A small budget: the remap spills beside the output first (single PUTs, not parts).
     await assert.rejects(
-      runWarmStart({ ...spec, output }, { store: routingStore({ s3: faulty }) }),
+      runWarmStart({ ...spec, output }, {
+        store: routingStore({ s3: faulty }),
+        tuning: { memoryBytes: 2 << 20 },
+      }),
       (e: unknown) => e instanceof StorageError,
     );
+    assert.ok(
+      proxy.log.some((r) => r.method === "PUT" && r.path.includes("/.warm_start/tmp/")),
+      "the remap spilled",
+    );
     assert.ok(proxy.faults().length > 1, "part uploads were retried");
-    assert.deepEqual(await listAll(s3, "s3://big/failed/"), []);
+    assert.deepEqual(await listAll(s3, "s3://big/failed/"), [], "no output, no temporary object");
     assert.equal(await pendingUploads(s3.client, "big"), 0);
   } finally {
     await proxy.close();

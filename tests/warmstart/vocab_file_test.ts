@@ -1,82 +1,183 @@
 import assert from "node:assert/strict";
 import { SettingsError } from "../../lib/warmstart/errors.ts";
+import { scanVocabulary } from "../../lib/warmstart/vocab_file.ts";
 import {
   checkNoDuplicateOldIds,
   generateVocabRemapping,
-  parseVocabulary,
-  token,
-  type Vocabulary,
-  VocabularyIndex,
-} from "../../lib/warmstart/vocab_file.ts";
+  joinVocabularies,
+} from "../../lib/warmstart/vocab_index.ts";
+import { FileStore } from "../../lib/storage/file_store.ts";
+import { jobStore } from "../../lib/storage/job_store.ts";
+import { JobMemory } from "../../lib/warmstart/job_memory.ts";
+import { MemoryStore } from "../_stores.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => String.fromCharCode(...b);
-const tokensOf = (v: Vocabulary) => Array.from({ length: v.size }, (_, i) => dec(token(v, i)));
-const tokens = (s: string, size = -1) => tokensOf(parseVocabulary(enc(s), "v.txt", size));
-const indexVocabulary = (v: Vocabulary) => new VocabularyIndex(v);
 
-Deno.test("parseVocabulary() splits lines like TF's TextFileLineIterator", () => {
-  assert.deepEqual(tokens("a\nb\nc"), ["a", "b", "c"]); // no trailing newline
-  assert.deepEqual(tokens("a\nb\nc\n"), ["a", "b", "c"]); // trailing newline adds nothing
-  assert.deepEqual(tokens("a\r\nb\r\n"), ["a", "b"]); // one trailing \r dropped
-  assert.deepEqual(tokens("a\r\r\nb"), ["a\r", "b"]); // only one
-  assert.deepEqual(tokens(" a \tx,y\n"), [" a \tx,y"]); // the whole line, untrimmed
+function storeWith(files: Record<string, string | Uint8Array>): MemoryStore {
+  const store = new MemoryStore();
+  for (const [k, v] of Object.entries(files)) {
+    store.objects.set(k, typeof v === "string" ? enc(v) : v);
+  }
+  return store;
+}
+
+/** The tokens of a file, read in chunks of every size from 1 byte up (lines cut anywhere). */
+async function tokens(s: string | Uint8Array, size = -1): Promise<string[]> {
+  const store = storeWith({ "v.txt": s });
+  let first: string[] | undefined;
+  for (const chunk of [1, 2, 3, 5, 8192]) {
+    const got: string[] = [];
+    await scanVocabulary(store, "v.txt", size, (batch) => {
+      for (let b = 0; b < batch.count; b++) {
+        got.push(dec(batch.buf.subarray(batch.start[b], batch.end[b])));
+        assert.equal(batch.line[b], got.length - 1);
+      }
+    }, { chunkBytes: chunk });
+    if (first) assert.deepEqual(got, first, `chunk size ${chunk}`);
+    first = got;
+  }
+  return first!;
+}
+
+Deno.test("scanVocabulary() splits lines like TF's TextFileLineIterator", async () => {
+  assert.deepEqual(await tokens("a\nb\nc"), ["a", "b", "c"]); // no trailing newline
+  assert.deepEqual(await tokens("a\nb\nc\n"), ["a", "b", "c"]); // trailing newline adds nothing
+  assert.deepEqual(await tokens("a\r\nb\r\n"), ["a", "b"]); // one trailing \r dropped
+  assert.deepEqual(await tokens("a\r\r\nb"), ["a\r", "b"]); // only one
+  assert.deepEqual(await tokens("ab\r"), ["ab"]); // also on a last line without newline
+  assert.deepEqual(await tokens(" a \tx,y\n"), [" a \tx,y"]); // the whole line, untrimmed
 });
 
-Deno.test("parseVocabulary() keeps tokens as bytes (binary strings)", () => {
-  const v = parseVocabulary(new Uint8Array([0xc3, 0xa9, 0x0a, 0xff, 0x0a]), "v.txt");
-  assert.deepEqual(tokensOf(v), ["\xc3\xa9", "\xff"]);
+Deno.test("scanVocabulary() keeps tokens as bytes (binary strings)", async () => {
+  assert.deepEqual(await tokens(new Uint8Array([0xc3, 0xa9, 0x0a, 0xff, 0x0a])), [
+    "\xc3\xa9",
+    "\xff",
+  ]);
 });
 
-Deno.test("parseVocabulary() rejects empty lines with TF's message and position", () => {
-  assert.throws(
-    () => tokens("a\n\nb"),
-    (e: unknown) =>
-      e instanceof SettingsError &&
-      e.message === "Invalid content in v.txt: empty line found at position 3.",
+Deno.test("scanVocabulary() rejects empty lines with TF's message and position", async () => {
+  for (const chunk of [1, 2, 4096]) {
+    await assert.rejects(
+      scanVocabulary(storeWith({ "v.txt": "a\n\nb" }), "v.txt", -1, undefined, {
+        chunkBytes: chunk,
+      }),
+      (e: unknown) =>
+        e instanceof SettingsError &&
+        e.message === "Invalid content in v.txt: empty line found at position 3.",
+    );
+  }
+  await assert.rejects(tokens("a\n\r\nb"), /empty line found at position 4/);
+  await assert.rejects(tokens("a\n\r"), /empty line found at position 3/);
+  await assert.rejects(tokens(""), /the vocabulary file is empty/);
+  await assert.rejects(
+    scanVocabulary(new MemoryStore(), "gone.txt", -1),
+    /gone.txt; No such file or directory/,
   );
-  assert.throws(() => tokens("a\n\r\nb"), /empty line found/);
-  assert.throws(() => tokens(""), /empty/);
 });
 
-Deno.test("parseVocabulary() with a size reads only the first lines", () => {
-  assert.deepEqual(tokens("a\nb\n\n", 2), ["a", "b"]); // lines after N are not validated
-  assert.deepEqual(tokens("a\nb", 2), ["a", "b"]);
-  assert.throws(() => tokens("a\nb", 3), /Invalid vocab_size in v.txt: expected 3 but got 2/);
-  assert.throws(() => tokens("a\nb", 0), SettingsError);
-});
-
-Deno.test("indexVocabulary() fails on a repeated token like TF's HashTable", () => {
-  const v = parseVocabulary(enc("x\ny\nx\n"), "old.txt");
-  assert.throws(
-    () => indexVocabulary(v),
-    /HashTable has different value for same key. Key x has 0 and trying to add value 2/,
+Deno.test("scanVocabulary() with a size reads only the first lines", async () => {
+  assert.deepEqual(await tokens("a\nb\n\n", 2), ["a", "b"]); // lines after N are not validated
+  assert.deepEqual(await tokens("a\nb", 2), ["a", "b"]);
+  await assert.rejects(tokens("a\nb", 3), /Invalid vocab_size in v.txt: expected 3 but got 2/);
+  await assert.rejects(tokens("a\nb", 0), SettingsError);
+  // Truncated: the bytes after the N-th line are not even read.
+  const store = storeWith({ "v.txt": "a\nb\n" + "c\n".repeat(10_000) });
+  let read = 0;
+  const counting = {
+    stat: (l: string) => store.stat(l),
+    readRange: (l: string, r: { offset: number; length: number }, _o?: unknown) => {
+      read += r.length;
+      return store.readRange(l, r);
+    },
+  };
+  assert.equal(
+    (await scanVocabulary(counting, "v.txt", 2, undefined, { chunkBytes: 16 })).lines,
+    2,
   );
+  assert.ok(read <= 32, `read ${read} bytes for 2 lines`);
 });
 
-Deno.test("generateVocabRemapping() reproduces TF's op doc and kernel tests K1-K4", () => {
+const join = (files: Record<string, string>, oldSize = -1, memoryBytes?: number) =>
+  joinVocabularies(storeWith(files), "new", "old", oldSize, {
+    chunkBytes: 3,
+    ...(memoryBytes ? { memoryBytes } : {}),
+  });
+
+Deno.test("joinVocabularies() fails on a repeated old token like TF's HashTable", async () => {
+  for (const memoryBytes of [undefined, 1]) {
+    await assert.rejects(
+      join({ new: "x\n", old: "x\ny\nz\ny\nx\n" }, -1, memoryBytes),
+      /HashTable has different value for same key. Key y has 1 and trying to add value 3/,
+    );
+  }
+  // A repeat after old_vocab_size lines is never read.
+  assert.deepEqual([...(await join({ new: "y\n", old: "x\ny\ny\n" }, 2)).map], [1]);
+});
+
+Deno.test("joinVocabularies() checks the NEW file first, then the OLD one", async () => {
+  await assert.rejects(join({ new: "a\n\n", old: "a\n\n" }), /Invalid content in new/);
+  await assert.rejects(join({ new: "a\n", old: "a\n\n" }), /Invalid content in old/);
+  await assert.rejects(join({ new: "a\n", old: "a\na\n\n" }), /Invalid content in old/);
+});
+
+Deno.test("generateVocabRemapping() reproduces TF's op doc and kernel tests K1-K4", async () => {
   // Op doc: new=[f0,f1,f2,f3], old=[f1,f0,f3], num_new_vocab=3, offset=1 -> [0,-1,2].
-  const newV = parseVocabulary(enc("f0\nf1\nf2\nf3"), "new");
-  const oldIdx = indexVocabulary(parseVocabulary(enc("f1\nf0\nf3"), "old"));
-  const r = generateVocabRemapping(newV, oldIdx, 1, 3);
+  const r = generateVocabRemapping(await join({ new: "f0\nf1\nf2\nf3", old: "f1\nf0\nf3" }), 1, 3);
   assert.deepEqual([...r.remapping], [0, -1, 2]);
   assert.equal(r.numPresent, 2);
   // K1..K4: new = MISSING, knitting, eminem; old = knitting, eminem, MISSING.
-  const n = parseVocabulary(enc("MISSING\nknitting\neminem\n"), "new");
-  const o = parseVocabulary(enc("knitting\neminem\nMISSING\n"), "old");
-  assert.deepEqual([...generateVocabRemapping(n, indexVocabulary(n), 0, 3).remapping], [0, 1, 2]);
-  assert.deepEqual([...generateVocabRemapping(n, indexVocabulary(o), 0, 3).remapping], [2, 0, 1]);
-  assert.deepEqual([...generateVocabRemapping(n, indexVocabulary(o), 1, 1).remapping], [0]);
-  const o2 = parseVocabulary(enc("knitting\neminem\nMISSING\n"), "old", 2);
-  const k4 = generateVocabRemapping(n, indexVocabulary(o2), 0, 3);
+  const n = "MISSING\nknitting\neminem\n";
+  const o = "knitting\neminem\nMISSING\n";
+  const remap = async (
+    old: string,
+    offset: number,
+    count: number,
+    size = -1,
+  ) => [...generateVocabRemapping(await join({ new: n, old }, size), offset, count).remapping];
+  assert.deepEqual(await remap(n, 0, 3), [0, 1, 2]);
+  assert.deepEqual(await remap(o, 0, 3), [2, 0, 1]);
+  assert.deepEqual(await remap(o, 1, 1), [0]);
+  const k4 = generateVocabRemapping(await join({ new: n, old: o }, 2), 0, 3);
   assert.deepEqual([...k4.remapping], [-1, 0, 1]);
   assert.equal(k4.numPresent, 2);
 });
 
-Deno.test("generateVocabRemapping() needs enough new-vocab lines", () => {
-  const n = parseVocabulary(enc("a\nb"), "new");
-  const old = indexVocabulary(parseVocabulary(enc("a"), "old"));
-  assert.throws(() => generateVocabRemapping(n, old, 0, 3), /lookup table size/);
+Deno.test("generateVocabRemapping() needs enough new-vocab lines", async () => {
+  const v = await join({ new: "a\nb", old: "a" });
+  assert.throws(() => generateVocabRemapping(v, 0, 3), /lookup table size/);
+});
+
+Deno.test("joinVocabularies() in many partitions equals the join in one (exact, bytes)", async () => {
+  // Tokens that share prefixes, differ in one byte or only in a trailing \r, and non-UTF-8 bytes.
+  const oldTokens = Array.from({ length: 3000 }, (_, i) => `t${(i * 7919) % 3001}\xff${i % 7}`);
+  const newTokens = [
+    ...oldTokens.filter((_, i) => i % 3 !== 0).reverse(),
+    ...Array.from({ length: 500 }, (_, i) => `t${i}\xfe${i % 7}`),
+  ];
+  const bytes = (t: string[]) => Uint8Array.from([...t.join("\n")].map((c) => c.charCodeAt(0)));
+  const store = new MemoryStore();
+  store.objects.set("new", bytes(newTokens));
+  store.objects.set("old", bytes(oldTokens));
+  const expected = newTokens.map((t) => oldTokens.indexOf(t));
+  // Files read in small chunks, into reused buffers (FileStore) and job memory, or not.
+  const dir = await Deno.makeTempDir({ prefix: "ws-join-" });
+  await Deno.writeFile(`${dir}/new`, store.objects.get("new")!);
+  await Deno.writeFile(`${dir}/old`, store.objects.get("old")!);
+  const files = jobStore(new FileStore());
+  for (const memoryBytes of [64 * 1024 * 1024, 16384, 2048]) {
+    const got = await joinVocabularies(store, "new", "old", -1, { memoryBytes, chunkBytes: 1000 });
+    assert.deepEqual([...got.map], expected, `memory ${memoryBytes}`);
+    const memory = new JobMemory(Math.max(memoryBytes, 1 << 16));
+    const local = await joinVocabularies(files, `${dir}/new`, `${dir}/old`, -1, {
+      memoryBytes,
+      chunkBytes: 777,
+      memory,
+    });
+    assert.deepEqual([...local.map], expected, `files, memory ${memoryBytes}`);
+    assert.equal(memory.free, Math.max(memoryBytes, 1 << 16), "every buffer given back");
+  }
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("checkNoDuplicateOldIds() rejects two new ids on one old id (kernel K10)", () => {
