@@ -26,6 +26,7 @@ import {
   type JobSpec,
   type ProgressEvent,
   readMarker,
+  removeLeftovers,
   type Report,
   type RunOptions,
 } from "../warmstart/mod.ts";
@@ -150,6 +151,7 @@ async function decideFromMarker(
         `from an earlier version of its inputs (${changed.slice(0, 3).join(", ")} changed since)`,
       );
     }
+    await removeLeftovers(store, spec.output);
     return { jobId, status: "already_done", report: marker.report };
   }
   if (await supersededBy(store, trigger, marker.trigger as TriggerInfo | undefined)) {

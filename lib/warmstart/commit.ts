@@ -25,6 +25,7 @@ import {
   ObjectTooLargeError,
   PreconditionFailedError,
   readCapped,
+  type Store,
   type WritePiece,
 } from "../storage/mod.ts";
 import {
@@ -93,6 +94,7 @@ export async function prepareOutput(
   const marker = await readMarker(store, output);
   if (marker && await isPublished(store, marker)) {
     if (marker.jobId !== who.jobId) throw new JobConflictError(output, `by job ${marker.jobId}`);
+    await removeLeftovers(store, output);
     return { published: marker };
   } else if (marker) {
     // Its files are gone or replaced: the marker describes nothing any more.
@@ -176,8 +178,21 @@ function pad(n: number): string {
   return String(n).padStart(5, "0");
 }
 
+/**
+ * For an output already published by this job: a run killed between publishing and cleaning up
+ * (e.g. after the marker's create-only link, before its temp file's unlink) left temp files or
+ * uploads under the output's names; they go now (best effort). A live run of the same job can
+ * only be finishing: it fails retryably and its retry answers "already published".
+ *
+ * @param store the job's store
+ * @param output the output prefix
+ */
+export async function removeLeftovers(store: Store, output: string): Promise<void> {
+  await abortLeftovers(store, output, new Set()).catch(() => {});
+}
+
 /** Aborts uploads under the output's names (and its bookkeeping) that are not `keep`. */
-async function abortLeftovers(store: JobStore, output: string, keep: Set<string>): Promise<void> {
+async function abortLeftovers(store: Store, output: string, keep: Set<string>): Promise<void> {
   const prefixes = [
     `${output}.`,
     joinLocation(bookkeepingDir(output), `${basenameLocation(output)}.`),

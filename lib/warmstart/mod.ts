@@ -44,6 +44,7 @@ export {
   writeMarker,
 } from "./marker.ts";
 export { claimLocation, type ClaimTiming } from "./claim.ts";
+export { removeLeftovers } from "./commit.ts";
 export {
   JOB_SPEC_FIELDS,
   jobSpecSchema,

@@ -142,3 +142,31 @@ Deno.test({
     await server.stop();
   }
 });
+
+Deno.test("kills: a run killed after publishing, before its temp files went -> the rerun answers already published and removes them", async () => {
+  const store = new FileStore();
+  const dir = await Deno.makeTempDir({ prefix: "ws-kill-late-" });
+  try {
+    const spec = await syntheticJob(store, dir, { vocab: 200, dim: 4, dense: 1, denseMiB: 1 });
+    const first = await runCli(["warm-start", "--spec", spec]);
+    assert.equal(first.code, 0, first.stderr);
+    const output = posix.join(dir, "out", "model-0");
+    const ref = await checkpointBytes(store, output);
+    // What a SIGKILL between the create-only link and the unlink of the temp file leaves: the
+    // temp twins of the marker and of a data shard, beside the published files.
+    const bookkeeping = posix.join(dir, "out", ".warm_start");
+    const strays = [
+      posix.join(bookkeeping, `.model-0.done.json.tmp-wsf-${crypto.randomUUID()}`),
+      posix.join(dir, "out", `.model-0.index.tmp-wsf-${crypto.randomUUID()}`),
+    ];
+    for (const s of strays) await Deno.writeTextFile(s, "partial");
+    assert.equal(tempFiles(dir).length, 2);
+    const rerun = await runCli(["warm-start", "--spec", spec]);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stderr, /"phase":"already_done"/);
+    assert.deepEqual(tempFiles(dir), []);
+    (await checkpointBytes(store, output)).forEach((b, i) => assert.deepEqual(b, ref[i]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
