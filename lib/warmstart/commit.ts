@@ -110,7 +110,7 @@ export async function prepareOutput(
   await checkOwnership(store, plan, inputDirs, { ours: held?.jobId === who.jobId, dead }, who);
   const claim = await claimOutput(store, output, who, who.claimTiming);
   try {
-    if (claim.start !== "shared") await abortLeftovers(store, output, new Set());
+    if (claim.start !== "shared") await abortLeftovers(store, output);
     return { claim };
   } catch (e) {
     await claim.release().catch(() => {});
@@ -179,27 +179,27 @@ function pad(n: number): string {
 }
 
 /**
- * For an output already published by this job: a run killed between publishing and cleaning up
- * (e.g. after the marker's create-only link, before its temp file's unlink) left temp files or
- * uploads under the output's names; they go now (best effort). A live run of the same job can
- * only be finishing: it fails retryably and its retry answers "already published".
+ * Once an output is published by this job (just now, or by an earlier run): temp files or uploads
+ * left under the output's names go (best effort) — e.g. a run killed between the marker's
+ * create-only link and its temp file's unlink. A live run of the same job can only be finishing:
+ * it fails retryably and its retry answers "already published".
  *
  * @param store the job's store
  * @param output the output prefix
  */
 export async function removeLeftovers(store: Store, output: string): Promise<void> {
-  await abortLeftovers(store, output, new Set()).catch(() => {});
+  await abortLeftovers(store, output).catch(() => {});
 }
 
-/** Aborts uploads under the output's names (and its bookkeeping) that are not `keep`. */
-async function abortLeftovers(store: Store, output: string, keep: Set<string>): Promise<void> {
+/** Aborts uploads under the output's names (and its bookkeeping). */
+async function abortLeftovers(store: Store, output: string): Promise<void> {
   const prefixes = [
     `${output}.`,
     joinLocation(bookkeepingDir(output), `${basenameLocation(output)}.`),
   ];
   const uploads = (await Promise.all(prefixes.map((p) => store.listUploads(p)))).flat();
   await Promise.all(
-    uploads.filter((u) => !keep.has(u.uploadId)).map((u) => store.abortUpload(u).catch(() => {})),
+    uploads.map((u) => store.abortUpload(u).catch(() => {})),
   );
 }
 
@@ -325,7 +325,7 @@ export async function finishOutput(
 ): Promise<void> {
   if (end === "failed_visible") return prepared.claim?.keep();
   await prepared.claim?.release().catch(() => {});
-  if (end === "published") await abortLeftovers(store, output, new Set()).catch(() => {});
+  if (end === "published") await removeLeftovers(store, output);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -152,8 +152,8 @@ Deno.test("kills: a run killed after publishing, before its temp files went -> t
     assert.equal(first.code, 0, first.stderr);
     const output = posix.join(dir, "out", "model-0");
     const ref = await checkpointBytes(store, output);
-    // What a SIGKILL between the create-only link and the unlink of the temp file leaves: the
-    // temp twins of the marker and of a data shard, beside the published files.
+    // What a SIGKILL between a create-only link and the unlink of its temp file leaves: the temp
+    // twins of the marker and of the index, beside the published files.
     const bookkeeping = posix.join(dir, "out", ".warm_start");
     const strays = [
       posix.join(bookkeeping, `.model-0.done.json.tmp-wsf-${crypto.randomUUID()}`),
