@@ -163,7 +163,22 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     claimTiming: { ...DEFAULT_CLAIM_TIMING, ...options.claim },
   };
   const inputDirs = [inputs.old.prefix, inputs.new.prefix].map(dirnameLocation);
-  const prepared = await prepareOutput(store, plan, inputDirs, who);
+  // Another run of this same job may have published while this one ran, and cleaned this run's
+  // claim write or staged uploads as its leftovers: its output is this job's output.
+  const publishedByAnotherRun = async (e: unknown): Promise<Report> => {
+    const marker = await readMarker(store, spec.output).catch(() => undefined);
+    if (marker?.jobId === who.jobId && await isPublished(store, marker).catch(() => false)) {
+      progress("done", `${spec.output} was published by another run of this job`);
+      return { ...marker.report, outcome: "converged" };
+    }
+    throw e;
+  };
+  let prepared: PreparedOutput;
+  try {
+    prepared = await prepareOutput(store, plan, inputDirs, who);
+  } catch (e) {
+    return await publishedByAnotherRun(e);
+  }
   if (prepared.published) {
     progress("done", `${spec.output} is already published by this job`);
     return { ...prepared.published.report, outcome: "already_published" };
@@ -178,7 +193,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     });
     options.onProgress?.({ phase: "write-index", message: `publishing ${spec.output}` });
     const final = report(false);
-    const committed = await commitOutput(store, plan, staged, prepared as PreparedOutput, {
+    const committed = await commitOutput(store, plan, staged, prepared, {
       who,
       inputs: inputEtags(store, spec, inputs, plan),
       report: final,
@@ -191,14 +206,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     progress("done", `wrote ${spec.output} (${final.totals.bytesWritten} bytes)`);
     return { ...final, outcome: committed.converged ? "converged" : "written" };
   } catch (e) {
-    // Another run of this same job may have published while this one ran (and cleaned this
-    // run's staged uploads as leftovers): its output is this job's output.
-    const marker = await readMarker(store, spec.output).catch(() => undefined);
-    if (marker?.jobId === who.jobId && await isPublished(store, marker).catch(() => false)) {
-      progress("done", `${spec.output} was published by another run of this job`);
-      return { ...marker.report, outcome: "converged" };
-    }
-    throw e;
+    return await publishedByAnotherRun(e);
   } finally {
     if (staged) await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
     await finishOutput(
