@@ -7,6 +7,7 @@
  * deno task warm-start --spec FILE [--dry-run]   # one job; progress on stderr, report on stdout
  * deno task inspect LOCATION [--tensor NAME]     # list a checkpoint, print tensors
  * deno task inspect diff A B                     # compare two checkpoints
+ * main.ts worker --stdio | --queue URL            # tasks of split jobs (a pool's, a queue's)
  * ```
  *
  * @module
@@ -15,6 +16,7 @@ import {
   atLevel,
   cliInspect,
   cliInspectDiff,
+  cliQueueWorker,
   cliWarmStart,
   createLogger,
   type CronFn,
@@ -22,9 +24,10 @@ import {
   outcomeOf,
   parseCommand,
   parseLogLevel,
+  runStdioWorker,
   serve,
 } from "./lib/function/mod.ts";
-import { defaultStore } from "./lib/storage/mod.ts";
+import { defaultStore, parseAllowList } from "./lib/storage/mod.ts";
 import { runWarmStart } from "./lib/warmstart/mod.ts";
 import pkg from "./deno.json" with { type: "json" };
 
@@ -35,9 +38,27 @@ if (import.meta.main) {
     if (command.command === "help") console.log(command.text);
     else if (command.command === "version") console.log(`warm-start ${pkg.version}`);
     else {
-      const deps = { store: defaultStore(), run: runWarmStart, env };
+      // The pool worker is this same program (`--workers K`).
+      const workerCommand = [
+        Deno.execPath(),
+        "run",
+        "-A",
+        new URL(import.meta.url).pathname,
+        "worker",
+        "--stdio",
+      ];
+      const deps = { store: defaultStore(), run: runWarmStart, env, workerCommand };
       if (command.command === "warm-start") Deno.exit(await cliWarmStart(command, deps));
-      else if (command.command === "inspect") Deno.exit(await cliInspect(command, deps));
+      else if (command.command === "worker" && "stdio" in command) {
+        const allowed = env("WARM_START_ALLOWED");
+        await runStdioWorker({
+          store: deps.store,
+          ...(allowed ? { allowed: parseAllowList(allowed, Deno.cwd()) } : {}),
+        });
+        Deno.exit(0);
+      } else if (command.command === "worker") {
+        Deno.exit(await cliQueueWorker(command, deps));
+      } else if (command.command === "inspect") Deno.exit(await cliInspect(command, deps));
       else if (command.command === "inspect-diff") Deno.exit(await cliInspectDiff(command, deps));
       else {
         const config = loadConfig({ env, local: command.local, cwd: Deno.cwd() });

@@ -1,13 +1,16 @@
 /**
  * One benchmark job in its own process, so its peak RSS is the engine's alone:
- * `deno run -A bench/job.ts <spec location> [tuning JSON]` prints one JSON line: seconds, peak
- * RSS (the kernel's high-water mark, VmHWM), the report's totals, requests and remap strategy.
+ * `deno run -A bench/job.ts <spec location> [tuning JSON] [split JSON]` prints one JSON line:
+ * seconds, peak RSS (the kernel's high-water mark, VmHWM: this process's, not its pool
+ * workers'), the report's totals, requests and remap strategy. The split JSON
+ * (`{"taskBytes": N, "workers": K}`) splits the job into tasks, run by K pool workers.
  */
 import { dirnameLocation } from "../lib/storage/location.ts";
 import { parseAllowList } from "../lib/storage/allow_list.ts";
 import { defaultStore } from "../lib/storage/router.ts";
 import { parseJobSpec } from "../lib/warmstart/job_spec.ts";
 import { runWarmStart } from "../lib/warmstart/run.ts";
+import { workerPool } from "../lib/function/worker_pool.ts";
 
 /** Peak resident set size of this process in bytes (Linux: VmHWM), else the current RSS. */
 export function peakRss(): number {
@@ -20,7 +23,15 @@ export function peakRss(): number {
 }
 
 if (import.meta.main) {
-  const [specLocation, tuningJson] = Deno.args;
+  const [specLocation, tuningJson, splitJson] = Deno.args;
+  const split = splitJson ? JSON.parse(splitJson) as { taskBytes?: number; workers?: number } : {};
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const pool = (split.workers ?? 1) > 1
+    ? workerPool({
+      workers: split.workers!,
+      command: [Deno.execPath(), "run", "-A", main, "worker", "--stdio"],
+    })
+    : undefined;
   const store = defaultStore();
   const started = performance.now();
   const json = JSON.parse(new TextDecoder().decode(await store.read(specLocation)));
@@ -34,6 +45,14 @@ if (import.meta.main) {
     ...(allowed ? { allowed } : {}),
     ...(tuningJson ? { tuning: JSON.parse(tuningJson) } : {}),
     ...(spillTo ? { spillTo } : {}),
+    ...(splitJson
+      ? {
+        split: {
+          ...(split.taskBytes ? { taskBytes: split.taskBytes } : {}),
+          ...(pool ? { runTasks: pool } : {}),
+        },
+      }
+      : {}),
   });
   const seconds = (performance.now() - started) / 1000;
   console.log(JSON.stringify({

@@ -52,7 +52,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 interface JobResult {
   seconds: number;
   peakRssMiB: number;
-  totals: { bytesWritten: number; bytesFromOld: number };
+  totals: { bytesWritten: number; bytesFromOld: number; tasks?: number };
   requests: {
     reads: number;
     bytesRead: number;
@@ -97,10 +97,12 @@ async function runJob(
   spec: string,
   clean: string[],
   extraEnv: Record<string, string> = {},
+  split?: { taskBytes: number; workers: number },
 ): Promise<JobResult> {
   for (const c of clean) await remove(c);
+  const extra = split ? ["{}", JSON.stringify(split)] : [];
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./job.ts", import.meta.url).pathname, spec],
+    args: ["run", "-A", new URL("./job.ts", import.meta.url).pathname, spec, ...extra],
     env: extraEnv,
     stdout: "piped",
     stderr: "inherit",
@@ -210,6 +212,50 @@ try {
       `${shuffled.peakRssMiB} MiB`,
       `${tf.peakRssMiB} MiB`,
       x(shuffled.peakRssMiB, tf.peakRssMiB!),
+    );
+  }
+
+  // ---- 4. scale-out: the same remap split into tasks, in 1 and 2 pool workers ----------------
+  const SPLIT_BYTES = env("BENCH_TASK_BYTES", 64 * MiB);
+  const oneWorker = await best(() =>
+    runJob(spec(anchorDir, anchor, "shuffled"), [outOf(anchorDir, "shuffled")], {}, {
+      taskBytes: SPLIT_BYTES,
+      workers: 1,
+    })
+  );
+  const twoWorkers = await best(() =>
+    runJob(spec(anchorDir, anchor, "shuffled"), [outOf(anchorDir, "shuffled")], {}, {
+      taskBytes: SPLIT_BYTES,
+      workers: 2,
+    })
+  );
+  row(
+    `shuffled remap, local, in ${oneWorker.totals.tasks} tasks: 2 workers (baseline: 1 worker)`,
+    s(twoWorkers.seconds),
+    s(oneWorker.seconds) + mib(oneWorker.peakRssMiB),
+    `${x(twoWorkers.seconds, oneWorker.seconds)} (speedup ${
+      (oneWorker.seconds / twoWorkers.seconds).toFixed(2)
+    }×)`,
+  );
+  row(
+    "shuffled remap, local: split in 1 worker (baseline: one pass, not split)",
+    s(oneWorker.seconds),
+    s(shuffled.seconds),
+    x(oneWorker.seconds, shuffled.seconds),
+  );
+  const planned = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./plan_scale.ts", import.meta.url).pathname, "1"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  for (const line of new TextDecoder().decode(planned.stdout).trim().split("\n")) {
+    const p = JSON.parse(line);
+    row(
+      `planning a simulated 1 TiB checkpoint (${p.store}; 1,024 tensors of 1 GiB): tasks, ` +
+        "plan bytes, largest message (baseline: none, absolute)",
+      `${p.tasks} tasks, ${(p.planBytes / MiB).toFixed(1)} MiB plan, ${p.largestMessage} B`,
+      `${s(p.seconds)}, ${p.peakRssMiB} MiB RSS`,
+      "",
     );
   }
 
@@ -344,6 +390,24 @@ async function s3Part(
       s(remap.seconds) + mib(remap.peakRssMiB),
       s(raw.seconds),
       x(remap.seconds, raw.seconds),
+    );
+    // The same job split into tasks, run by 1 and by 2 pool workers.
+    const s3Split = async (workers: number) =>
+      await best(async () => {
+        await clearOut("s3://bench/anchor/out_shuffled");
+        await clearOut("s3://bench/anchor/.warm_start");
+        return await runJob(`s3://bench/anchor/${anchor.specs.shuffled}`, [], server.env, {
+          taskBytes: env("BENCH_TASK_BYTES", 64 * MiB),
+          workers,
+        });
+      });
+    const s3One = await s3Split(1);
+    const s3Two = await s3Split(2);
+    row(
+      `shuffled remap, S3, in ${s3One.totals.tasks} tasks: 2 workers (baseline: 1 worker)`,
+      s(s3Two.seconds),
+      s(s3One.seconds) + mib(s3One.peakRssMiB),
+      `${x(s3Two.seconds, s3One.seconds)} (speedup ${(s3One.seconds / s3Two.seconds).toFixed(2)}×)`,
     );
     // The same job with its spill on the function's local disk (WARM_START_SPILL_DIR).
     const spillDir = await Deno.makeTempDir({ prefix: "ws-bench-spill-" });

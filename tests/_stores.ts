@@ -17,6 +17,7 @@ import {
   type Store,
   type Upload,
   type UploadPart,
+  type UploadRules,
   wrapStore,
   type WriteOptions,
   type WritePiece,
@@ -124,6 +125,27 @@ export class MemoryStore implements Store {
       [...this.uploads].filter(([, u]) => u.location.startsWith(prefix))
         .map(([uploadId, u]) => ({ location: u.location, uploadId })),
     );
+  }
+  listParts(upload: Upload): Promise<PartResult[] | undefined> {
+    const u = this.uploads.get(upload.uploadId);
+    if (!u) return Promise.reject(new StorageError(`no upload ${upload.uploadId}`));
+    let at = 0;
+    return Promise.resolve(
+      [...u.parts].sort(([a], [b]) => a - b).map(([partNumber, body]) => {
+        const p = { partNumber, offset: at, size: body.length, etag: `${partNumber}` };
+        at += body.length;
+        return p;
+      }),
+    );
+  }
+  uploadRules(): UploadRules {
+    return {
+      minPartSize: 1,
+      partSize: 8 << 20,
+      equalParts: false,
+      minCopySize: Number.MAX_SAFE_INTEGER,
+      maxCopyPartSize: 5 << 30,
+    };
   }
   copiesServerSide(): boolean {
     return false;

@@ -4,7 +4,10 @@
  *
  * Routes: `GET /healthz`; `POST /v1/warm-start[?dry_run=true]` (body: job spec; with
  * `Accept: application/x-ndjson` progress lines then the report); `POST /v1/events[?wait=true]`
- * (S3 / MinIO / versitygw / R2 event notifications). See README.md.
+ * (S3 / MinIO / versitygw / R2 event notifications); with Step Functions configured,
+ * `POST /v1/warm-start?distributed=1[&task_bytes=N]` (or a top-level `"distributed": true` in the
+ * body, removed before the spec is parsed) answers 202 `{jobId, executionArn, status}` and
+ * `GET /v1/jobs/<job id>` reports the execution (distributed.ts). See README.md.
  *
  * Local mode without a token (127.0.0.1 only) has no credentials to protect it from the
  * browser on the same machine, so there every request must name this server in `Host` (a
@@ -14,15 +17,19 @@
  *
  * @module
  */
+import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { Store } from "../storage/mod.ts";
 import { isAuthorized } from "./auth.ts";
+import { sfnClientFromEnv } from "./aws_clients.ts";
 import { readJsonBody } from "./body.ts";
 import type { FunctionConfig } from "./config.ts";
+import { createDistributedJobs, type DistributedJobs } from "./distributed.ts";
 import {
   ForbiddenRequestError,
   TooManyJobsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
+  UsageError,
 } from "./errors.ts";
 import { createEventProcessor } from "./events.ts";
 import { specFromBody } from "./http_spec.ts";
@@ -50,6 +57,12 @@ export interface HandlerDeps {
   now?: () => number;
   /** The port the server listens on, for local mode's Host check (default `config.port`). */
   port?: number;
+  /**
+   * Step Functions client for `config.distributed` (default: from the environment).
+   *
+   * @internal an `@aws-sdk/client-sfn` SFNClient
+   */
+  sfn?: SFNClient;
 }
 
 /** The request handler, plus its job runner (tests and shutdown wait on `runner.idle()`). */
@@ -81,6 +94,46 @@ function flagParam(url: URL, name: string): boolean {
   const v = url.searchParams.get(name);
   return v !== null && /^(|1|true|yes)$/i.test(v);
 }
+
+/** `?name=1|0` as true/false, absent as undefined. */
+function optionalFlag(url: URL, name: string): boolean | undefined {
+  const v = url.searchParams.get(name);
+  if (v === null) return undefined;
+  if (/^(|1|true|yes)$/i.test(v)) return true;
+  if (/^(0|false|no)$/i.test(v)) return false;
+  throw new UsageError(`?${name} must be 1 or 0`, name);
+}
+
+/**
+ * The request's `distributed` choice: `?distributed=` or a top-level `"distributed"` field of the
+ * body (removed: it is not a spec field). Returns the body without it.
+ */
+function distributedChoice(url: URL, json: unknown): { body: unknown; distributed?: boolean } {
+  let distributed = optionalFlag(url, "distributed");
+  let body = json;
+  if (typeof json === "object" && json !== null && !Array.isArray(json) && "distributed" in json) {
+    const { distributed: field, ...rest } = json as Record<string, unknown>;
+    if (typeof field !== "boolean") {
+      throw new UsageError('"distributed" must be true or false', "distributed");
+    }
+    distributed ??= field;
+    body = rest;
+  }
+  return { body, ...(distributed !== undefined ? { distributed } : {}) };
+}
+
+function taskBytesParam(url: URL): number | undefined {
+  const v = url.searchParams.get("task_bytes");
+  if (v === null) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError("?task_bytes must be a positive integer", "task_bytes");
+  }
+  return n;
+}
+
+/** Job ids are 16 hex digits (jobIdOf): anything else names no job. */
+const JOB_ID = /^[0-9a-f]{16}$/;
 
 /**
  * Local mode's request check (see module docs) for a server on 127.0.0.1:`port`.
@@ -130,6 +183,9 @@ interface Route {
 export function createHandler(deps: HandlerDeps): Handler {
   const { config, store } = deps;
   const log = deps.log ?? createLogger();
+  const distributed: DistributedJobs | undefined = config.distributed
+    ? createDistributedJobs(config.distributed, deps.sfn ?? sfnClientFromEnv())
+    : undefined;
   const runner = createJobRunner({
     run: deps.run,
     store,
@@ -141,6 +197,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     maxQueued: config.maxQueued,
     jobTimeoutMs: config.jobTimeoutMs,
     limits: config.limits,
+    ...(distributed ? { distributed } : {}),
   });
   const events = createEventProcessor({ store, config, runner, log });
   const body = (req: Request) => readJsonBody(req, config.maxBodyBytes, config.bodyTimeoutMs);
@@ -148,19 +205,41 @@ export function createHandler(deps: HandlerDeps): Handler {
     ? localRequestCheck(deps.port ?? config.port)
     : undefined;
 
+  function distributedResponse(outcome: JobOutcome): Response {
+    return json(outcome.execution, 202, {
+      ...jobHeaders(outcome),
+      location: `/v1/jobs/${outcome.jobId}`,
+    });
+  }
+
   async function warmStart(req: Request, url: URL): Promise<Response> {
-    const spec = specFromBody(await body(req), config);
+    const choice = distributedChoice(url, await body(req));
+    const spec = specFromBody(choice.body, config);
     const dryRun = flagParam(url, "dry_run");
-    const request = { spec, dryRun, trigger: { source: "http" as const }, signal: req.signal };
-    if (!wantsNdjson(req.headers)) {
+    const taskBytes = taskBytesParam(url);
+    const request = {
+      spec,
+      dryRun,
+      trigger: { source: "http" as const },
+      signal: req.signal,
+      ...(choice.distributed !== undefined ? { distributed: choice.distributed } : {}),
+      ...(taskBytes !== undefined ? { taskBytes } : {}),
+    };
+    if (!wantsNdjson(req.headers) || (choice.distributed === true && !dryRun)) {
       const outcome = await runner.runJob(request);
+      if (outcome.status === "distributed") return distributedResponse(outcome);
       return json(outcome.report, 200, jobHeaders(outcome));
     }
     // Admission is decided before the 200 of the stream: a full server answers 429.
     if (!runner.admits(request)) throw new TooManyJobsError(config.maxJobs);
     const stream = ndjsonStream(
       (emit) => runner.runJob({ ...request, onProgress: (p) => emit({ type: "progress", ...p }) }),
-      (o) => ({ type: "report", job: o.jobId, status: o.status, report: o.report }),
+      (o) => ({
+        type: "report",
+        job: o.jobId,
+        status: o.status,
+        ...(o.execution ? { execution: o.execution } : { report: o.report }),
+      }),
       (e) => ({ type: "error", status: outcomeOf(e).status, ...errorBody(e) }),
     );
     return new Response(stream, { status: 200, headers: { "content-type": NDJSON } });
@@ -173,6 +252,18 @@ export function createHandler(deps: HandlerDeps): Handler {
     return json(outcome, status, status === 503 ? { "retry-after": "30" } : {});
   }
 
+  async function jobStatus(_req: Request, url: URL): Promise<Response> {
+    const id = url.pathname.slice("/v1/jobs/".length);
+    const info = distributed && JOB_ID.test(id) ? await distributed.status(id) : undefined;
+    if (info === undefined) {
+      const message = distributed
+        ? "No distributed job with this id"
+        : "Step Functions is not configured (WARM_START_STATE_MACHINE_ARN)";
+      return json({ error: { type: "NotFound", message } }, 404);
+    }
+    return json(info, 200, { "x-warm-start-job": id, "x-warm-start-status": info.status });
+  }
+
   const routes: Record<string, Route> = {
     "/healthz": {
       method: "GET",
@@ -182,11 +273,14 @@ export function createHandler(deps: HandlerDeps): Handler {
     },
     "/v1/warm-start": { method: "POST", auth: true, handle: warmStart },
     "/v1/events": { method: "POST", auth: true, handle: notifications },
+    // `/v1/jobs/<job id>`: routed by prefix.
+    "/v1/jobs/": { method: "GET", auth: true, handle: jobStatus },
   };
 
   async function route(req: Request): Promise<Response> {
     const url = new URL(req.url);
-    const r = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    const path = url.pathname.startsWith("/v1/jobs/") ? "/v1/jobs/" : url.pathname;
+    const r = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (r === undefined) {
       return json({ error: { type: "NotFound", message: "No such route" } }, 404);
     }

@@ -17,6 +17,7 @@ import { atLevel, parseLogLevel } from "./log_level.ts";
 import { errorBody, outcomeOf } from "./outcome.ts";
 import { loadSpecFile } from "./spec_file.ts";
 import { withTelemetry } from "./telemetry.ts";
+import { workerPool } from "./worker_pool.ts";
 import { createProgressView, type ProgressView, summarizeReport } from "./terminal_progress.ts";
 
 /** Where the CLI writes, and whether each stream is a terminal (tests inject these). */
@@ -43,6 +44,8 @@ export interface CliDeps {
   env: (name: string) => string | undefined;
   /** Output streams (default: Deno's stdout and stderr). */
   streams?: CliStreams;
+  /** The pool worker command (`main.ts worker --stdio`), for `--workers`. */
+  workerCommand?: string[];
 }
 
 const encoder = new TextEncoder();
@@ -75,6 +78,29 @@ export function errorText(e: unknown): string {
 }
 
 /**
+ * The engine with `--task-bytes` and `--workers`: a split job's tasks run in a pool of worker
+ * processes (default: one per core; one worker: here, in-process).
+ */
+function withSplit(
+  deps: CliDeps,
+  args: { workers?: number; taskBytes?: number },
+): WarmStartRunner {
+  const workers = args.workers ?? navigator.hardwareConcurrency ?? 1;
+  const pool = workers > 1 && deps.workerCommand
+    ? workerPool({ workers, command: deps.workerCommand })
+    : undefined;
+  if (!pool && args.taskBytes === undefined) return deps.run;
+  return (spec, options) =>
+    deps.run(spec, {
+      ...options,
+      split: {
+        ...(args.taskBytes !== undefined ? { taskBytes: args.taskBytes } : {}),
+        ...(pool ? { runTasks: pool } : {}),
+      },
+    });
+}
+
+/**
  * `warm-start --spec FILE [--dry-run] [--json] [--log-format FMT]`: runs one job.
  *
  * @param args the spec file and flags
@@ -82,7 +108,14 @@ export function errorText(e: unknown): string {
  * @returns the exit code
  */
 export async function cliWarmStart(
-  args: { spec: string; dryRun: boolean; json?: boolean; logFormat?: LogFormat },
+  args: {
+    spec: string;
+    dryRun: boolean;
+    json?: boolean;
+    logFormat?: LogFormat;
+    workers?: number;
+    taskBytes?: number;
+  },
   deps: CliDeps,
 ): Promise<number> {
   const io = deps.streams ?? denoStreams();
@@ -119,7 +152,7 @@ export async function cliWarmStart(
     });
     checkSpecAllowed(spec, config.allowed);
     const runner = createJobRunner({
-      run: deps.run,
+      run: withSplit(deps, args),
       store: deps.store,
       log,
       engine: config.engine,

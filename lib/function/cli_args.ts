@@ -7,6 +7,7 @@
  * main.ts warm-start --spec FILE [--dry-run] [--json] [--log-format auto|json|text]
  * main.ts inspect LOCATION [--json] [--verify] [--tensor NAME]...
  * main.ts inspect diff A B [--json]
+ * main.ts worker --stdio | --queue URL
  * main.ts --help | --version
  * ```
  *
@@ -29,7 +30,13 @@ export type Command =
     local: boolean;
     json: boolean;
     logFormat: LogFormat;
+    /** Worker processes for a split job's tasks (undefined: the cores, when it has tasks). */
+    workers?: number;
+    /** Split into tasks of at most this many streamed bytes. */
+    taskBytes?: number;
   }
+  | { command: "worker"; stdio: true }
+  | { command: "worker"; queue: string; maxIdlePolls?: number }
   | {
     command: "inspect";
     location: string;
@@ -60,6 +67,7 @@ Usage:
   main.ts warm-start --spec FILE [--dry-run] run one job: progress on stderr, the report on stdout
   main.ts inspect LOCATION [--tensor NAME]  list a checkpoint's variables, print tensors, --verify CRCs
   main.ts inspect diff A B                  compare two checkpoints
+  main.ts worker --stdio | --queue URL      run tasks of split jobs (a pool's, or a queue's)
   main.ts --version
 
 Run "main.ts COMMAND --help" for a command's options and examples.
@@ -91,6 +99,9 @@ Options:
   --json              print the JSON report on stdout even on a terminal (default off a terminal)
   --log-format FMT    auto (default): a progress bar on a terminal, JSON lines otherwise;
                       json: JSON lines with progress every few seconds; text: plain lines
+  --workers K         run a split job's tasks in K worker processes (default: the cores, for a
+                      job bigger than one task: 1 GiB streamed or 16 GiB copied per shard)
+  --task-bytes N      split into tasks of at most N streamed bytes (16 N copied); any job
   -h, --help          this help
 Environment: LOG_LEVEL (debug, info, warn, error; default info), AWS_* for s3:// locations.
 
@@ -124,6 +135,22 @@ Examples:
 
 ${EXIT_CODES}`,
 
+  worker: `Usage: main.ts worker --stdio
+       main.ts worker --queue URL [--max-idle-polls N]
+
+Runs operations of split jobs (plan, task, commit, abort; see README.md "Scale-out").
+
+Options:
+  --stdio             one JSON message per line on stdin, one JSON answer per line on stdout
+                      (the worker of "warm-start --workers K")
+  --queue URL         long-poll this SQS queue for the Step Functions state machine's messages
+                      (deploy/step_functions/warm_start.asl.json), answer with the task token
+  --max-idle-polls N  stop after N empty polls in a row (default: run until stopped)
+  -h, --help          this help
+Environment: AWS_* for SQS, Step Functions and s3:// locations; WARM_START_ALLOWED.
+
+${EXIT_CODES}`,
+
   "inspect-diff": `Usage: main.ts inspect diff A B [--json]
 
 Compares two checkpoints: variables added, removed, reshaped, retyped, and for the rest whether
@@ -151,6 +178,14 @@ const OPTIONS: Record<string, Options> = {
     local: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     "log-format": { type: "string", default: "auto" },
+    workers: { type: "string" },
+    "task-bytes": { type: "string" },
+    ...HELP_OPTION,
+  },
+  worker: {
+    stdio: { type: "boolean", default: false },
+    queue: { type: "string" },
+    "max-idle-polls": { type: "string" },
     ...HELP_OPTION,
   },
   inspect: {
@@ -191,6 +226,19 @@ function parse(command: string, args: string[]) {
       : err.message;
     throw new UsageError(`${name}: ${what} (see "main.ts ${name} --help")`, option || "argv");
   }
+}
+
+/** A positive integer option (at most `max`), or undefined when absent. */
+function positiveInt(value: unknown, option: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new UsageError(
+      `${option} must be a whole number from 1 to ${max}, not "${value}"`,
+      option,
+    );
+  }
+  return n;
 }
 
 function noExtra(command: string, positionals: string[], allowed: number): void {
@@ -248,6 +296,8 @@ export function parseCommand(args: string[]): Command {
           "--log-format",
         );
       }
+      const workers = positiveInt(values.workers, "--workers", 1024);
+      const taskBytes = positiveInt(values["task-bytes"], "--task-bytes", Number.MAX_SAFE_INTEGER);
       return {
         command,
         spec: values.spec,
@@ -255,7 +305,22 @@ export function parseCommand(args: string[]): Command {
         local: values.local === true,
         json: values.json === true,
         logFormat: logFormat as LogFormat,
+        ...(workers !== undefined ? { workers } : {}),
+        ...(taskBytes !== undefined ? { taskBytes } : {}),
       };
+    }
+    case "worker": {
+      noExtra(command, positionals, 0);
+      const queue = values.queue;
+      if (values.stdio === true && queue === undefined) return { command, stdio: true };
+      if (typeof queue === "string" && values.stdio !== true) {
+        const polls = positiveInt(values["max-idle-polls"], "--max-idle-polls", 1_000_000);
+        return { command, queue, ...(polls !== undefined ? { maxIdlePolls: polls } : {}) };
+      }
+      throw new UsageError(
+        'worker needs exactly one of --stdio or --queue URL (see "main.ts worker --help")',
+        "--queue",
+      );
     }
     case "inspect": {
       noExtra(command, positionals, 1);

@@ -14,6 +14,7 @@ import {
 } from "../warmstart/mod.ts";
 import { ConfigError } from "./errors.ts";
 import { cronProblem } from "./cron_syntax.ts";
+import type { DistributedConfig } from "./distributed.ts";
 
 /** An `.index` under `prefix` starts the job built from the `job` template (see template.ts). */
 export interface WatchRule {
@@ -87,6 +88,12 @@ export interface FunctionConfig {
     tuning?: { memoryBytes: number };
     spillTo?: string;
   };
+  /**
+   * Jobs handed to AWS Step Functions (README "Step Functions"): WARM_START_STATE_MACHINE_ARN and
+   * WARM_START_QUEUE_URL (both or neither), WARM_START_DISTRIBUTED_MIN_BYTES,
+   * WARM_START_TASK_BYTES. Undefined: every job runs in this process.
+   */
+  distributed?: DistributedConfig;
 }
 
 /** Where configuration comes from. */
@@ -288,6 +295,53 @@ export function loadConfig(source: ConfigSource): FunctionConfig {
     schedules,
     warnings,
     engine: engineOptions(env),
+    ...distributedOptions(env),
+  };
+}
+
+const STATE_MACHINE_ARN =
+  /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+
+function distributedOptions(
+  env: (name: string) => string | undefined,
+): Pick<FunctionConfig, "distributed"> {
+  const arn = env("WARM_START_STATE_MACHINE_ARN")?.trim() || undefined;
+  const queueUrl = env("WARM_START_QUEUE_URL")?.trim() || undefined;
+  const minBytes = positiveInt(
+    "WARM_START_DISTRIBUTED_MIN_BYTES",
+    env("WARM_START_DISTRIBUTED_MIN_BYTES"),
+    0,
+  );
+  const taskBytes = positiveInt("WARM_START_TASK_BYTES", env("WARM_START_TASK_BYTES"), 0);
+  if (arn === undefined && queueUrl === undefined) {
+    if (minBytes > 0) {
+      throw new ConfigError(
+        "WARM_START_DISTRIBUTED_MIN_BYTES",
+        "needs WARM_START_STATE_MACHINE_ARN and WARM_START_QUEUE_URL",
+      );
+    }
+    return {};
+  }
+  if (arn === undefined || !STATE_MACHINE_ARN.test(arn)) {
+    throw new ConfigError(
+      "WARM_START_STATE_MACHINE_ARN",
+      "expected a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), " +
+        "set together with WARM_START_QUEUE_URL",
+    );
+  }
+  if (queueUrl === undefined || !/^https?:\/\/[^\s]+$/.test(queueUrl)) {
+    throw new ConfigError(
+      "WARM_START_QUEUE_URL",
+      "expected the SQS queue URL the workers poll, set together with WARM_START_STATE_MACHINE_ARN",
+    );
+  }
+  return {
+    distributed: {
+      stateMachineArn: arn,
+      queueUrl,
+      ...(minBytes > 0 ? { minBytes } : {}),
+      ...(taskBytes > 0 ? { taskBytes } : {}),
+    },
   };
 }
 

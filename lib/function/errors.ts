@@ -229,3 +229,24 @@ export class TooManyRecordsError extends Error {
     this.name = "TooManyRecordsError";
   }
 }
+
+/** A Step Functions call of the function failed (502, or 503 when a retry may help). */
+export class StepFunctionsError extends Error {
+  /** Stable machine-readable tag of the class. */
+  readonly code: string = "step_functions";
+  /** Whether trying again later may work (throttling, a 5xx, the network). */
+  readonly retryable: boolean;
+
+  /**
+   * Creates the error.
+   *
+   * @param message what failed
+   * @param retryable whether a retry may help
+   * @param options the SDK's error as `cause`
+   */
+  constructor(message: string, retryable: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StepFunctionsError";
+    this.retryable = retryable;
+  }
+}

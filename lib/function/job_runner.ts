@@ -6,6 +6,9 @@
  * - the same job started twice in this instance runs once (the second caller joins the first);
  * - across instances the engine's claim and create-only writes decide (warmstart/commit.ts):
  *   runs of one job converge (`converged`), a different job gets JobConflictError (409);
+ * - with Step Functions configured (distributed.ts), a job that asks for it (`distributed: true`)
+ *   or whose dry run writes more than `minBytes` is handed to a state machine execution named by
+ *   the job id: `distributed`, with the execution (a duplicate answers the same execution);
  * - at most `maxJobs` run at once (job_slots.ts); every job has a deadline, and `abortAll`
  *   (shutdown) aborts the running ones — a job's store fails every call once it is aborted
  *   (deletes excepted), and the runner answers at once instead of waiting for the engine to
@@ -30,7 +33,8 @@ import {
   type Report,
   type RunOptions,
 } from "../warmstart/mod.ts";
-import { JobTimeoutError } from "./errors.ts";
+import type { DistributedJobs, ExecutionInfo } from "./distributed.ts";
+import { JobTimeoutError, UsageError } from "./errors.ts";
 import { JobSlots } from "./job_slots.ts";
 import type { Logger } from "./log.ts";
 import { supersededBy, type TriggerInfo } from "./trigger.ts";
@@ -39,7 +43,13 @@ import { supersededBy, type TriggerInfo } from "./trigger.ts";
 export type WarmStartRunner = (spec: JobSpec, options: RunOptions) => Promise<Report>;
 
 /** What a job run amounted to. */
-export type JobStatus = "done" | "dry_run" | "already_done" | "superseded" | "converged";
+export type JobStatus =
+  | "done"
+  | "dry_run"
+  | "already_done"
+  | "superseded"
+  | "converged"
+  | "distributed";
 
 /** The result of {@link JobRunner.runJob}. */
 export interface JobOutcome {
@@ -49,6 +59,8 @@ export interface JobOutcome {
   status: JobStatus;
   /** The report: fresh (done, dry_run), from the marker (already_done), or a plan (converged). */
   report?: Report;
+  /** `distributed`: the Step Functions execution running (or done with) the job. */
+  execution?: ExecutionInfo;
 }
 
 /** One job to run. */
@@ -65,6 +77,13 @@ export interface JobRequest {
   signal?: AbortSignal;
   /** Wait in the bounded queue for a slot instead of failing with TooManyJobsError (events). */
   queue?: boolean;
+  /**
+   * true: hand the job to Step Functions; false: run it here whatever its size; undefined: by
+   * size (`minBytes`), when Step Functions is configured.
+   */
+  distributed?: boolean;
+  /** Task bound of a distributed job (default: the configuration's, else the engine's). */
+  taskBytes?: number;
 }
 
 /** Dependencies of {@link createJobRunner}. */
@@ -89,6 +108,8 @@ export interface JobRunnerDeps {
   jobTimeoutMs?: number;
   /** Caps on what a job reads whole. */
   limits?: Partial<InputLimits>;
+  /** Step Functions, when configured (distributed.ts). */
+  distributed?: DistributedJobs;
 }
 
 /** Runs jobs; see the module doc. */
@@ -217,6 +238,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         return done;
       }
     }
+    if (!request.dryRun) {
+      const handed = await handOver(jobId, request, store, signal, fields);
+      if (handed) return handed;
+    }
     log("info", "job started", { ...fields, phase: "start", dryRun: request.dryRun === true });
     let report: Report;
     let logged = { phase: "", message: "", at: -Infinity };
@@ -286,6 +311,52 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       ...requests(),
     });
     return { jobId, status, report };
+  }
+
+  /** A distributed job's execution, or undefined when the job runs here. */
+  async function handOver(
+    jobId: string,
+    request: JobRequest,
+    store: Store,
+    signal: AbortSignal,
+    fields: Record<string, unknown>,
+  ): Promise<JobOutcome | undefined> {
+    const sfn = deps.distributed;
+    if (request.distributed === true && sfn === undefined) {
+      throw new UsageError(
+        "distributed jobs need Step Functions: set WARM_START_STATE_MACHINE_ARN and " +
+          "WARM_START_QUEUE_URL (README.md, Step Functions)",
+        "distributed",
+      );
+    }
+    if (sfn === undefined || request.distributed === false) return undefined;
+    let size: number | undefined;
+    if (request.distributed !== true) {
+      if (sfn.config.minBytes === undefined) return undefined;
+      const plan = await run(request.spec, {
+        store,
+        dryRun: true,
+        signal,
+        job: { id: jobId, trigger: request.trigger },
+        ...deps.engine,
+        ...(deps.limits ? { limits: deps.limits } : {}),
+      });
+      size = plan.totals.bytesWritten;
+      if (size <= sfn.config.minBytes) return undefined;
+    }
+    const execution = await sfn.start(request.spec, jobId, {
+      ...(request.taskBytes !== undefined ? { taskBytes: request.taskBytes } : {}),
+      trigger: request.trigger,
+    });
+    log("info", "job handed to Step Functions", {
+      ...fields,
+      phase: "distributed",
+      executionArn: execution.executionArn,
+      executionStatus: execution.status,
+      attempt: execution.attempt,
+      ...(size !== undefined ? { bytesTotal: size } : {}),
+    });
+    return { jobId, status: "distributed", execution };
   }
 
   /**

@@ -41,6 +41,11 @@ export {
   UnsupportedMediaTypeError,
   UsageError,
 } from "./errors.ts";
+export type { DistributedConfig, DistributedJobs, ExecutionInfo } from "./distributed.ts";
+export { cliQueueWorker, type QueueWorkerCliDeps } from "./queue_worker.ts";
+export { stateMachineDefinition, type StateMachineOptions } from "./state_machine.ts";
+export { runStdioWorker, type WorkerAnswer } from "./stdio_worker.ts";
+export { workerPool, type WorkerPoolOptions, WorkerTaskError } from "./worker_pool.ts";
 export {
   createJobRunner,
   type JobOutcome,

@@ -216,6 +216,10 @@ export function withAllowList(
         isAllowed(u.location, allowed, options.baseDir)
       );
     },
-    // copiesServerSide(source, target) is a question about two locations, with no I/O.
+    async listParts(upload) {
+      await check(upload.location);
+      return await store.listParts(upload);
+    },
+    // copiesServerSide(source, target) and uploadRules(location) are questions with no I/O.
   });
 }

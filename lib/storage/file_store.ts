@@ -20,6 +20,7 @@ import {
   StorageError,
 } from "./errors.ts";
 import { parseLocation } from "./location.ts";
+import { DEFAULT_PART_SIZE, MAX_PART_SIZE } from "./part_size.ts";
 import { checkParts } from "./parts.ts";
 import { checkRange } from "./range_header.ts";
 import { fileKind, type OpenFile, openRegularFile } from "./regular_file.ts";
@@ -33,6 +34,7 @@ import type {
   Store,
   Upload,
   UploadPart,
+  UploadRules,
   WriteOptions,
   WritePiece,
   WriteResult,
@@ -366,6 +368,28 @@ export class FileStore implements Store {
     await Deno.remove(tempPath(toPath(upload.location), upload.uploadId)).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw fsError("abortUpload", upload.location, e);
     });
+  }
+
+  /** Undefined: the parts of a local upload are written in place in its temp file. */
+  async listParts(upload: Upload): Promise<PartResult[] | undefined> {
+    try {
+      await Deno.stat(tempPath(toPath(upload.location), upload.uploadId));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw uploadGone(upload);
+      throw fsError("listParts", upload.location, e);
+    }
+    return undefined;
+  }
+
+  /** Parts of any size at any offset; nothing is copied server-side. */
+  uploadRules(): UploadRules {
+    return {
+      minPartSize: 1,
+      partSize: DEFAULT_PART_SIZE,
+      equalParts: false,
+      minCopySize: Number.MAX_SAFE_INTEGER,
+      maxCopyPartSize: MAX_PART_SIZE,
+    };
   }
 
   async listUploads(prefix: string): Promise<Upload[]> {

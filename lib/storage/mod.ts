@@ -25,6 +25,7 @@ export type {
   Upload,
   UploadOptions,
   UploadPart,
+  UploadRules,
   WriteOptions,
   WritePiece,
   WriteRequests,
@@ -65,7 +66,7 @@ export { FileStore, type FileStoreOptions } from "./file_store.ts";
 export { S3Store, type S3StoreOptions } from "./s3_store.ts";
 export type { S3Env } from "./s3_config.ts";
 export type { MultipartWriterOptions } from "./multipart_writer.ts";
-export type { PartSizing } from "./part_size.ts";
+export { MAX_PARTS, MIN_PART_SIZE, PartSizer, type PartSizing } from "./part_size.ts";
 export {
   defaultStore,
   type RoutingStore,

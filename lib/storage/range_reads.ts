@@ -165,6 +165,15 @@ export function withRangeReads(store: Store, options: RangeReadOptions = {}): Ra
     put: (location, data, o) => store.put(location, data, o).then(wrote),
     write: (location, pieces, o) => store.write(location, pieces, o).then(wrote),
     delete: (location) => store.delete(location).then(() => void counts.deletes++),
+    // Parts a caller uploads itself (a task of a split job); the writer's are in `write`'s.
+    uploadPart: (upload, part, o) =>
+      store.uploadPart(upload, part, o).then((r) => {
+        if (part.body instanceof Uint8Array) {
+          counts.parts++;
+          counts.bytesWritten += r.size;
+        } else counts.copyParts++;
+        return r;
+      }),
   });
 }
 

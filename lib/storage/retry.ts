@@ -116,5 +116,6 @@ export function withRetries(store: Store, opts: RetryOptions = {}): Store {
       ),
     abortUpload: (upload) => retrying("abortUpload", () => store.abortUpload(upload), opts),
     listUploads: (prefix) => retrying("listUploads", () => store.listUploads(prefix), opts),
+    listParts: (upload) => retrying("listParts", () => store.listParts(upload), opts),
   });
 }

@@ -46,6 +46,7 @@ export function routingStore(options: RoutingStoreOptions = {}): RoutingStore {
   // or for copiesServerSide the target.
   const pick = (method: string, args: unknown[]): string => {
     if (method === "copiesServerSide") return args[1] as string;
+    if (method === "uploadRules") return args[0] as string;
     const first = args[0];
     return typeof first === "string" ? first : (first as { location: string }).location;
   };

@@ -15,6 +15,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -33,6 +34,7 @@ import {
 import { checkParts } from "./parts.ts";
 import { checkRange, formatRangeHeader, parseContentRange } from "./range_header.ts";
 import type { RetryOptions } from "./retry.ts";
+import { MAX_PART_SIZE, PartSizer } from "./part_size.ts";
 import { isMissingObject, mapS3Error } from "./s3_errors.ts";
 import { s3ConfigFromEnv, type S3Env, secretsOf } from "./s3_config.ts";
 import { addSecret } from "./redact.ts";
@@ -46,6 +48,7 @@ import type {
   Upload,
   UploadOptions,
   UploadPart,
+  UploadRules,
   WriteOptions,
   WritePiece,
   WriteResult,
@@ -458,6 +461,57 @@ export class S3Store implements Store {
       throw await this.#err(e, "ListMultipartUploads", prefix);
     }
     return out;
+  }
+
+  async listParts(upload: Upload): Promise<PartResult[] | undefined> {
+    const { bucket, key } = s3(upload.location);
+    const out: PartResult[] = [];
+    let marker: string | undefined;
+    try {
+      for (let page = 0; page < 100; page++) {
+        const r = await this.client.send(
+          new ListPartsCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: upload.uploadId,
+            PartNumberMarker: marker,
+          }),
+        );
+        for (const p of r.Parts ?? []) {
+          if (p.PartNumber === undefined) continue;
+          out.push({
+            partNumber: p.PartNumber,
+            offset: -1,
+            size: p.Size ?? 0,
+            etag: p.ETag ?? "",
+            ...(p.ChecksumCRC32C ? { checksumCRC32C: p.ChecksumCRC32C } : {}),
+          });
+        }
+        if (!r.IsTruncated) break;
+        marker = r.NextPartNumberMarker;
+      }
+    } catch (e) {
+      throw await this.#err(e, "ListParts", upload.location);
+    }
+    // Offsets follow from the sizes of the parts before (S3 orders the object by part number).
+    out.sort((a, b) => a.partNumber - b.partNumber);
+    let at = 0;
+    for (const p of out) {
+      p.offset = at;
+      at += p.size;
+    }
+    return out;
+  }
+
+  uploadRules(): UploadRules {
+    const sizer = new PartSizer(this.#o);
+    return {
+      minPartSize: sizer.minPartSize,
+      partSize: sizer.base,
+      equalParts: sizer.equalParts,
+      minCopySize: Math.max(this.#o.minCopySize ?? sizer.minPartSize, sizer.minPartSize),
+      maxCopyPartSize: Math.min(this.#o.maxCopyPartSize ?? MAX_PART_SIZE, MAX_PART_SIZE),
+    };
   }
 
   copiesServerSide(source: string, target: string): boolean {

@@ -131,6 +131,24 @@ export interface PartResult {
   checksumCRC32C?: string;
 }
 
+/**
+ * The part rules of a store's uploads: parts of `partSize` (at least `minPartSize`, except the
+ * last; all equal in `equalParts` mode), copy parts of at most `maxCopyPartSize`, at most
+ * 10,000 parts (storage/part_size.ts).
+ */
+export interface UploadRules {
+  /** Smallest part except the last (S3: 5 MiB; files: 1 byte). */
+  minPartSize: number;
+  /** Preferred part size of streamed bytes. */
+  partSize: number;
+  /** Every part except the last has one size (Cloudflare R2). */
+  equalParts: boolean;
+  /** Smallest verbatim range copied server-side (at least `minPartSize`). */
+  minCopySize: number;
+  /** Largest copy part. */
+  maxCopyPartSize: number;
+}
+
 /** Options of {@link Store.createUpload}. */
 export interface UploadOptions {
   /** Content-Type of the new object. */
@@ -204,6 +222,14 @@ export interface Store {
   abortUpload(upload: Upload): Promise<void>;
   /** Uploads in progress whose location starts with `prefix`. */
   listUploads(prefix: string): Promise<Upload[]>;
+  /**
+   * The parts written so far of an open upload (S3 ListParts), by part number; undefined when
+   * the store does not keep parts apart (a local temp file written in place). Throws when the
+   * upload is gone.
+   */
+  listParts(upload: Upload): Promise<PartResult[] | undefined>;
+  /** How an upload to `location` must be cut into parts (no I/O). */
+  uploadRules(location: string): UploadRules;
   /** True when a CopyPiece from `source` into an upload to `target` never passes through here. */
   copiesServerSide(source: string, target: string): boolean;
 }

@@ -22,6 +22,8 @@ export const STORE_METHODS = [
   "completeUpload",
   "abortUpload",
   "listUploads",
+  "listParts",
+  "uploadRules",
   "copiesServerSide",
 ] as const satisfies ReadonlyArray<keyof Store>;
 

@@ -81,6 +81,7 @@ const OWN_FILE = /^(index|meta|data-\d{5}-of-\d{5})$/;
  * @param plan the plan
  * @param inputDirs directories of the OLD and NEW checkpoints
  * @param who the job, run and options
+ * @param keep upload ids a split job of this run resumes (dead runs' other uploads are aborted)
  * @returns the claim, or the marker of an already published identical output
  * @throws JobConflictError when the output is another job's or holds foreign files
  */
@@ -89,6 +90,7 @@ export async function prepareOutput(
   plan: Plan,
   inputDirs: string[],
   who: Publisher,
+  keep: ReadonlySet<string> = new Set(),
 ): Promise<PreparedOutput> {
   const { output } = plan;
   const marker = await readMarker(store, output);
@@ -110,7 +112,7 @@ export async function prepareOutput(
   await checkOwnership(store, plan, inputDirs, { ours: held?.jobId === who.jobId, dead }, who);
   const claim = await claimOutput(store, output, who, who.claimTiming);
   try {
-    if (claim.start !== "shared") await abortLeftovers(store, output);
+    if (claim.start !== "shared") await abortLeftovers(store, output, keep);
     return { claim };
   } catch (e) {
     await claim.release().catch(() => {});
@@ -191,15 +193,19 @@ export async function removeLeftovers(store: Store, output: string): Promise<voi
   await abortLeftovers(store, output).catch(() => {});
 }
 
-/** Aborts uploads under the output's names (and its bookkeeping). */
-async function abortLeftovers(store: Store, output: string): Promise<void> {
+/** Aborts uploads under the output's names (and its bookkeeping), but those in `keep`. */
+async function abortLeftovers(
+  store: Store,
+  output: string,
+  keep: ReadonlySet<string> = new Set(),
+): Promise<void> {
   const prefixes = [
     `${output}.`,
     joinLocation(bookkeepingDir(output), `${basenameLocation(output)}.`),
   ];
   const uploads = (await Promise.all(prefixes.map((p) => store.listUploads(p)))).flat();
   await Promise.all(
-    uploads.map((u) => store.abortUpload(u).catch(() => {})),
+    uploads.filter((u) => !keep.has(u.uploadId)).map((u) => store.abortUpload(u).catch(() => {})),
   );
 }
 

@@ -51,3 +51,11 @@ export {
   type SpecField,
   VOCAB_INFO_FIELDS,
 } from "./spec_fields.ts";
+export {
+  type JobMessage,
+  type JobOpOptions,
+  parseJobMessage,
+  type PlanResult,
+  runJobOp,
+  type TaskResultSummary,
+} from "./job_ops.ts";

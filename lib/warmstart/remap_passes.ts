@@ -113,6 +113,11 @@ export interface RemapRunnerOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Aborts the passes. */
   signal?: AbortSignal;
+  /**
+   * The window passes already ran and their spills are in the store (a task of a split job:
+   * its job's map step wrote them): only the bucket passes run here, and nothing is deleted.
+   */
+  attached?: boolean;
 }
 
 /** `count` buffers of one size from the job memory, handed out in turn. */
@@ -195,46 +200,64 @@ export class RemapRunner {
   }
 
   /**
-   * The chunk tasks of a rows segment read by a pass, in output order.
+   * The chunk tasks of output rows [r0, r1) (default: all) of a rows segment read by a pass, in
+   * output order. A call for all rows of every member releases the pass's spill after its last
+   * chunk; a part (a task of a split job) leaves that to {@link cleanup}.
    *
    * @param seg the segment (its `pass` names the pass and member)
+   * @param r0 first output row
+   * @param r1 end of the rows
    * @returns tasks, each producing the next chunk
    */
-  *tasks(seg: RowsSegment): Generator<Task<Uint8Array>> {
+  *tasks(seg: RowsSegment, r0 = 0, r1 = seg.rowMap.length): Generator<Task<Uint8Array>> {
     const state = seg.pass && this.#states.get(seg.pass.id);
     if (!state) throw new Error(`internal: no remap pass for a ${seg.strategy} segment`);
     const m = seg.pass!.member;
     const { pass } = state;
     const rb = pass.rowBytes;
     const batch = Math.max(1, Math.floor(this.#src.tuning.chunkBytes / rb));
-    const buckets = bucketCount(pass, m);
     const rows = pass.members[m].length;
-    let tasksLeft = 0;
-    for (let k = 0; k < buckets; k++) {
-      tasksLeft += Math.ceil(Math.min(pass.bucketRows, rows - k * pass.bucketRows) / batch);
-    }
-    for (let k = 0; k < buckets; k++) {
+    const whole = r0 === 0 && r1 === rows;
+    // The chunks of bucket k within [r0, r1): the bucket's chunk grid, clipped.
+    const chunksOf = (k: number): Array<[number, number]> => {
       const b0 = k * pass.bucketRows;
       const b1 = Math.min(rows, b0 + pass.bucketRows);
-      const chunks = Math.ceil((b1 - b0) / batch);
-      for (let c = 0; c < chunks; c++) {
-        const i0 = b0 + c * batch;
-        const i1 = Math.min(b1, i0 + batch);
+      const out: Array<[number, number]> = [];
+      for (let i0 = b0; i0 < b1; i0 += batch) {
+        const lo = Math.max(i0, r0);
+        const hi = Math.min(b1, i0 + batch, r1);
+        if (lo < hi) out.push([lo, hi]);
+      }
+      return out;
+    };
+    const k0 = Math.floor(r0 / pass.bucketRows);
+    const k1 = Math.min(bucketCount(pass, m), Math.ceil(r1 / pass.bucketRows));
+    let tasksLeft = 0;
+    for (let k = k0; k < k1; k++) tasksLeft += chunksOf(k).length;
+    // Each bucket counts this call's chunks once: another call may share it (a task boundary
+    // inside a bucket), and the bucket is released when the last chunk of all of them is done.
+    const registered = new Set<number>();
+    const bucket = (k: number) => {
+      const first = !registered.has(k);
+      registered.add(k);
+      return this.#bucket(state, m, k, first ? chunksOf(k).length : 0);
+    };
+    for (let k = k0; k < k1; k++) {
+      const chunks = chunksOf(k);
+      for (let c = 0; c < chunks.length; c++) {
+        const [i0, i1] = chunks[c];
         yield async () => {
           try {
             await this.#mapped(state);
-            const bucket = await this.#bucket(state, m, k, chunks);
+            const loaded = await bucket(k);
             // Half-way through a bucket, the next one is read ahead.
-            if (c === chunks >> 1 && k + 1 < buckets) {
-              const next = Math.ceil(
-                Math.min(pass.bucketRows, rows - (k + 1) * pass.bucketRows) / batch,
-              );
-              this.#bucket(state, m, k + 1, next).catch(() => {});
-            }
-            return await this.#chunk(seg, bucket, i0, i1);
+            if (c === chunks.length >> 1 && k + 1 < k1) bucket(k + 1).catch(() => {});
+            return await this.#chunk(seg, loaded, i0, i1);
           } finally {
             this.#used(state, m, k);
-            if (--tasksLeft === 0 && --state.membersLeft === 0) await state.sink.release();
+            if (--tasksLeft === 0 && whole && --state.membersLeft === 0) {
+              await state.sink.release();
+            }
           }
         };
       }
@@ -252,6 +275,7 @@ export class RemapRunner {
   }
 
   #mapped(state: PassState): Promise<void> {
+    if (this.#options.attached && state.pass.strategy === "buckets") return Promise.resolve();
     state.mapped ??= this.#map(state);
     return state.mapped;
   }
@@ -339,14 +363,15 @@ export class RemapRunner {
     }
   }
 
-  /** Bucket k of member m, loaded on first use and kept for its `chunks` tasks. */
+  /** Bucket k of member m, loaded on first use and kept for `chunks` more tasks. */
   #bucket(state: PassState, m: number, k: number, chunks: number): Promise<LoadedBucket> {
     const s = state.layout.firstSection[m] + k;
     let entry = state.buckets.get(s);
     if (!entry) {
-      entry = { bucket: this.#load(state, m, k), left: chunks };
+      entry = { bucket: this.#load(state, m, k), left: 0 };
       state.buckets.set(s, entry);
     }
+    entry.left += chunks;
     return entry.bucket;
   }
 

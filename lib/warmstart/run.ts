@@ -9,7 +9,9 @@ import {
   dirnameLocation,
   type JobStore,
   jobStore,
+  ObjectChangedError,
   type RangeReadOptions,
+  StorageError,
   type Store,
 } from "../storage/mod.ts";
 import { type ClaimTiming, DEFAULT_CLAIM_TIMING } from "./claim.ts";
@@ -28,6 +30,22 @@ import { buildPlan } from "./planner.ts";
 import { RemapRunner } from "./remap_passes.ts";
 import { buildReport } from "./report.ts";
 import { removeSpillArea, spillArea } from "./spill_area.ts";
+import {
+  abortJob,
+  assembleJob,
+  closeJob,
+  type JobLayout,
+  layoutJob,
+  openJob,
+  readJobRecord,
+  readMaps,
+  readTaskRecord,
+  recordMaps,
+  runTask,
+  spillEveryPass,
+} from "./job_tasks.ts";
+import { jobDirectory, planIdOf, tasksListLocation } from "./job_files.ts";
+import { type TaskBounds, taskBounds } from "./task_split.ts";
 import { DEFAULT_TUNING, type Tuning } from "./tuning.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
 import { vocabularyCache } from "./vocab_cache.ts";
@@ -77,6 +95,19 @@ export interface RunOptions {
    * a job on S3: the spill of a remap then never crosses the network).
    */
   spillTo?: string;
+  /**
+   * Split the job into tasks (job_tasks.ts): resumable, and runnable by other processes. A job
+   * whose shards need more than one task each under the default bounds is split anyway;
+   * `taskBytes` sets the bounds (task_split.ts `taskBounds`) and splits any job; `runTasks` may
+   * run the tasks that have no result yet elsewhere (e.g. a worker pool) and answers true, or
+   * false to have them run here, one after another; `planOnly` stops once the job is planned and
+   * its files written (outcome "planned": the tasks and the commit run elsewhere).
+   */
+  split?: {
+    taskBytes?: number;
+    runTasks?: (job: string, tasks: number[]) => Promise<boolean>;
+    planOnly?: boolean;
+  };
 }
 
 /** True when `store` already is a job's policy stack. */
@@ -173,9 +204,36 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     }
     throw e;
   };
+  const indexes = { old: inputs.old.index, new: inputs.new.index };
+  const bounds = taskBounds(options.split?.taskBytes);
+  const verifyCopies = options.verifyCopies !== false;
+  const trial = layoutJob(plan, indexes, store, bounds, verifyCopies);
+  const split = options.split?.taskBytes !== undefined || options.split?.planOnly === true ||
+    trial.tasks.filter((t) => t.kind === "parts").length > plan.shards.length;
+  const publish = {
+    who,
+    inputs: inputEtags(store, spec, inputs, plan),
+    ...(store.pinned(indexLocation(inputs.new.prefix))
+      ? { newIndexEtag: store.pinned(indexLocation(inputs.new.prefix))! }
+      : {}),
+  };
+  // A split job's earlier run: its uploads are kept (a resumed job completes them).
+  let job: { dir: string; planId: string } | undefined;
+  let keep = new Set<string>();
+  if (split) {
+    const planId = planIdOf({
+      jobId: who.jobId,
+      inputs: publish.inputs,
+      rules: trial.rules,
+      bounds,
+    });
+    job = { dir: jobDirectory(spec.output, planId), planId };
+    const earlier = await readJobRecord(store, job.dir).catch(() => undefined);
+    if (earlier?.planId === planId) keep = new Set(earlier.shards.map((s) => s.upload.uploadId));
+  }
   let prepared: PreparedOutput;
   try {
-    prepared = await prepareOutput(store, plan, inputDirs, who);
+    prepared = await prepareOutput(store, plan, inputDirs, who, keep);
   } catch (e) {
     return await publishedByAnotherRun(e);
   }
@@ -186,35 +244,197 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   let ok = false;
   let staged: StagedData | undefined;
   const commit = { visible: false };
+  let end: "published" | "failed" | "failed_visible" | "planned" = "failed";
   try {
-    staged = await stageVerified(store, plan, inputs, tuning, options, {
-      memory,
-      area: spillArea(spec.output, who.jobId, options.spillTo),
-    });
+    let tasks: { tasks: number; tasksReused: number } | undefined;
+    if (job) {
+      spillEveryPass(plan);
+      const area = spillArea(spec.output, who.jobId, options.spillTo);
+      const split = await runSplit(store, job, plan, inputs, tuning, options, {
+        layout: trial,
+        bounds,
+        area,
+        memory,
+        record: {
+          report: report(false),
+          publish,
+          inputDirs,
+        },
+      });
+      if (split.planned) {
+        end = "planned";
+        progress("done", `planned ${split.tasks} tasks in ${job.dir}`);
+        return {
+          ...report(false),
+          totals: { ...report(false).totals, tasks: split.tasks, tasksReused: split.tasksReused },
+          job: { dir: job.dir, tasksLocation: tasksListLocation(job.dir) },
+          outcome: "planned",
+        };
+      }
+      staged = split.staged;
+      tasks = { tasks: split.tasks, tasksReused: split.tasksReused };
+    } else {
+      staged = await stageVerified(store, plan, inputs, tuning, options, {
+        memory,
+        area: spillArea(spec.output, who.jobId, options.spillTo),
+      });
+    }
     options.onProgress?.({ phase: "write-index", message: `publishing ${spec.output}` });
-    const final = report(false);
-    const committed = await commitOutput(store, plan, staged, prepared, {
-      who,
-      inputs: inputEtags(store, spec, inputs, plan),
+    const base = report(false);
+    const final = tasks ? { ...base, totals: { ...base.totals, ...tasks } } : base;
+    const committed = await commitOutput(store, plan, staged!, prepared, {
+      ...publish,
       report: final,
-      ...(store.pinned(indexLocation(inputs.new.prefix))
-        ? { newIndexEtag: store.pinned(indexLocation(inputs.new.prefix))! }
-        : {}),
     }, commit);
     ok = true;
     staged = undefined;
+    if (job) await closeJob(store, job.dir, spillArea(spec.output, who.jobId, options.spillTo));
     progress("done", `wrote ${spec.output} (${final.totals.bytesWritten} bytes)`);
     return { ...final, outcome: committed.converged ? "converged" : "written" };
   } catch (e) {
+    // A split job keeps its uploads and results for a rerun unless its inputs are at fault.
+    if (job && !resumable(e)) {
+      const record = await readJobRecord(store, job.dir).catch(() => undefined);
+      if (record) await abortJob(store, job.dir, record).catch(() => {});
+    }
     return await publishedByAnotherRun(e);
   } finally {
-    if (staged) await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
-    await finishOutput(
-      store,
-      spec.output,
-      prepared,
-      ok ? "published" : commit.visible ? "failed_visible" : "failed",
+    if (staged && !job) {
+      await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
+    }
+    if (end === "planned") {
+      await prepared.claim?.keep();
+    } else {
+      await finishOutput(
+        store,
+        spec.output,
+        prepared,
+        ok ? "published" : commit.visible ? "failed_visible" : "failed",
+      );
+    }
+  }
+}
+
+/** True when a rerun of a failed split job can use its tasks (the failure was transient). */
+function resumable(e: unknown): boolean {
+  if (e instanceof ObjectChangedError) return false;
+  if (e instanceof StorageError) return e.retryable;
+  return (e as Error)?.name === "AbortError" || (e as Error)?.name === "TimeoutError";
+}
+
+/** What {@link runSplit} needs beyond the run's. */
+interface SplitJob {
+  layout: JobLayout;
+  bounds: TaskBounds;
+  area: string;
+  memory: JobMemory;
+  record: {
+    report: Report;
+    publish: {
+      who: { jobId: string; trigger?: unknown; overwrite: boolean };
+      inputs: Record<string, string>;
+      newIndexEtag?: string;
+    };
+    inputDirs: string[];
+  };
+}
+
+/**
+ * A split job in this run: open (or resume) its files and uploads, spill its remap passes once,
+ * run the tasks without a result (here, or through `options.split.runTasks`), assemble.
+ */
+async function runSplit(
+  store: JobStore,
+  job: { dir: string; planId: string },
+  plan: Plan,
+  inputs: Inputs,
+  tuning: Tuning,
+  options: RunOptions,
+  s: SplitJob,
+): Promise<
+  | { planned: true; tasks: number; tasksReused: number }
+  | { planned: false; tasks: number; tasksReused: number; staged: StagedData }
+> {
+  const { layout } = s;
+  const { record } = await openJob(store, job.dir, {
+    version: 1,
+    planId: job.planId,
+    jobId: s.record.publish.who.jobId,
+    plan,
+    inputs: s.record.publish.inputs,
+    ...(s.record.publish.newIndexEtag ? { newIndexEtag: s.record.publish.newIndexEtag } : {}),
+    inputDirs: s.record.inputDirs,
+    shards: layout.layouts.map((l, i) => ({
+      location: l.location,
+      size: l.size,
+      parts: layout.tables[i],
+      serverSide: l.serverSide,
+    })),
+    tasks: layout.tasks,
+    bounds: s.bounds,
+    spill: s.area,
+    report: s.record.report,
+    ...(s.record.publish.who.trigger !== undefined
+      ? { trigger: s.record.publish.who.trigger }
+      : {}),
+    overwrite: s.record.publish.who.overwrite,
+  });
+  const sources = {
+    store,
+    oldIndex: inputs.old.index,
+    newIndex: inputs.new.index,
+    tuning,
+    verified: new Set<string>(),
+    buffers: new ChunkBuffers(s.memory, tuning),
+  };
+  try {
+    if (plan.remapPasses.length > 0 && !await readMaps(store, job.dir)) {
+      // The window passes (map) once, for every task; their spill stays until the job closes.
+      const map = new RemapRunner(sources, plan.remapPasses, s.area, {
+        memory: s.memory,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      await removeSpillArea(store, s.area);
+      await map.prepare();
+      await recordMaps(store, job.dir, sources.verified);
+    }
+    const done = await Promise.all(
+      record.tasks.map((_, i) => readTaskRecord(store, job.dir, record, i)),
     );
+    const pending = done.flatMap((r, i) => r ? [] : [i]);
+    const counts = {
+      tasks: record.tasks.length,
+      tasksReused: record.tasks.length - pending.length,
+    };
+    if (options.split?.planOnly) return { planned: true, ...counts };
+    const elsewhere = pending.length > 0 && options.split?.runTasks !== undefined &&
+      await options.split.runTasks(job.dir, pending);
+    if (!elsewhere) {
+      const remaps = new RemapRunner(sources, plan.remapPasses, s.area, {
+        memory: s.memory,
+        attached: true,
+      });
+      const src = {
+        ...sources,
+        remaps,
+        layouts: layout.layouts,
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      for (const [n, i] of pending.entries()) {
+        options.signal?.throwIfAborted();
+        options.onProgress?.({
+          phase: "write-data",
+          message: `task ${i} (${n + 1} of ${pending.length})`,
+        });
+        await runTask(src, job.dir, record, i);
+      }
+      await remaps.cleanup();
+    }
+    const staged = await assembleJob(store, job.dir, record, layout.layouts);
+    return { planned: false, ...counts, staged };
+  } finally {
+    sources.buffers.release();
   }
 }
 

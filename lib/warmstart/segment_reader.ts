@@ -16,7 +16,7 @@ import {
   type SliceReadOptions,
 } from "../checkpoint/mod.ts";
 import type { JobStore } from "../storage/mod.ts";
-import type { Task } from "./ordered_prefetch.ts";
+import { orderedPrefetch, type Task } from "./ordered_prefetch.ts";
 import type { Segment, Side } from "./plan.ts";
 import type { RemapRunner } from "./remap_passes.ts";
 import { BAND_CHUNKS, type ChunkBuffers } from "./chunk_buffers.ts";
@@ -88,12 +88,91 @@ function rowsPerChunk(src: SegmentSources, rowBytes: number): number {
  * @param segment the segment
  * @returns tasks, each producing the next chunk
  */
-export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<Task<Uint8Array>> {
+export function segmentTasks(src: SegmentSources, segment: Segment): Generator<Task<Uint8Array>> {
+  return unitTasks(src, segment, 0, segmentUnits(segment));
+}
+
+/** Bytes of one unit of a segment (a row, a cell row, an element): the finest cut of it. */
+export function segmentUnitBytes(segment: Segment): number {
+  switch (segment.kind) {
+    case "range":
+      return 1;
+    case "fill":
+      return segment.element.length;
+    case "rows":
+      return segment.rowBytes;
+    case "columns":
+      return segment.cols * segment.elementSize;
+    case "slice":
+      return segment.shape.slice(1).reduce((a, b) => a * b, 1) * segment.elementSize;
+  }
+}
+
+function segmentUnits(segment: Segment): number {
+  switch (segment.kind) {
+    case "range":
+      return segment.length;
+    case "fill":
+      return segment.count;
+    case "rows":
+      return segment.rowMap.length;
+    case "columns":
+      return segment.rows;
+    case "slice":
+      return segment.shape[0] ?? 0;
+  }
+}
+
+/**
+ * Bytes [lo, hi) of one segment, in output order and chunks: its units (rows, cells, elements)
+ * covering the range are produced and the ends trimmed, so a task of a split job reads only what
+ * its parts need.
+ *
+ * @param src where bytes come from
+ * @param segment the segment
+ * @param lo first byte (relative to the segment)
+ * @param hi end byte
+ * @param readAhead chunks produced ahead (ordered_prefetch.ts)
+ * @returns the chunks
+ */
+export async function* segmentRange(
+  src: SegmentSources,
+  segment: Segment,
+  lo: number,
+  hi: number,
+  readAhead: number,
+): AsyncGenerator<Uint8Array> {
+  const unit = segmentUnitBytes(segment);
+  if (hi <= lo || unit === 0) return;
+  const u0 = Math.floor(lo / unit);
+  const u1 = Math.ceil(hi / unit);
+  let skip = lo - u0 * unit;
+  let left = hi - lo;
+  for await (const chunk of orderedPrefetch(unitTasks(src, segment, u0, u1), readAhead)) {
+    if (left === 0) break;
+    const from = Math.min(skip, chunk.length);
+    skip -= from;
+    const to = Math.min(chunk.length, from + left);
+    if (to > from) {
+      left -= to - from;
+      yield chunk.subarray(from, to);
+    }
+  }
+  if (left !== 0) throw new Error(`internal: segment range [${lo}, ${hi}) short by ${left}`);
+}
+
+/** Chunk tasks for units [u0, u1) of a segment (bytes of a range, elements of a fill, rows). */
+function* unitTasks(
+  src: SegmentSources,
+  segment: Segment,
+  u0: number,
+  u1: number,
+): Generator<Task<Uint8Array>> {
   const chunk = src.tuning.chunkBytes;
   switch (segment.kind) {
     case "range": {
-      for (let done = 0; done < segment.length; done += chunk) {
-        const length = Math.min(chunk, segment.length - done);
+      for (let done = u0; done < u1; done += chunk) {
+        const length = Math.min(chunk, u1 - done);
         // Read into a recycled chunk buffer (the executor and the store are done with a chunk
         // before it comes round again).
         yield () =>
@@ -105,10 +184,10 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
       const e = segment.element.length;
       const perChunk = Math.max(1, Math.floor(chunk / e));
       let pattern: Uint8Array | undefined;
-      for (let done = 0; done < segment.count; done += perChunk) {
-        const count = Math.min(perChunk, segment.count - done);
+      for (let done = u0; done < u1; done += perChunk) {
+        const count = Math.min(perChunk, u1 - done);
         yield () => {
-          pattern ??= repeat(segment.element, Math.min(perChunk, segment.count));
+          pattern ??= repeat(segment.element, Math.min(perChunk, u1 - u0));
           return Promise.resolve(pattern.slice(0, count * e));
         };
       }
@@ -117,12 +196,12 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
     case "rows": {
       if (segment.strategy !== "runs") {
         if (!src.remaps) throw new Error(`internal: a ${segment.strategy} remap without passes`);
-        yield* src.remaps.tasks(segment);
+        yield* src.remaps.tasks(segment, u0, u1);
         return;
       }
       const batch = rowsPerChunk(src, segment.rowBytes);
-      for (let i0 = 0; i0 < segment.rowMap.length; i0 += batch) {
-        const i1 = Math.min(segment.rowMap.length, i0 + batch);
+      for (let i0 = u0; i0 < u1; i0 += batch) {
+        const i1 = Math.min(u1, i0 + batch);
         yield () => assembleRows(src, segment, i0, i1);
       }
       return;
@@ -130,8 +209,8 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
     case "columns": {
       const rowBytes = Math.max(segment.cols, segment.oldCols) * segment.elementSize;
       const batch = rowsPerChunk(src, rowBytes);
-      for (let i0 = 0; i0 < segment.rows; i0 += batch) {
-        const i1 = Math.min(segment.rows, i0 + batch);
+      for (let i0 = u0; i0 < u1; i0 += batch) {
+        const i1 = Math.min(u1, i0 + batch);
         yield () => assembleColumns(src, segment, i0, i1);
       }
       return;
@@ -141,8 +220,8 @@ export function* segmentTasks(src: SegmentSources, segment: Segment): Generator<
       const fullRow = (old?.shape ?? []).slice(1).reduce((a, b) => a * b, 1) *
         segment.elementSize;
       const batch = rowsPerChunk(src, fullRow);
-      for (let i0 = 0; i0 < segment.shape[0]; i0 += batch) {
-        const i1 = Math.min(segment.shape[0], i0 + batch);
+      for (let i0 = u0; i0 < u1; i0 += batch) {
+        const i1 = Math.min(u1, i0 + batch);
         yield () => readSliceRows(src, segment, i0, i1);
       }
       return;

@@ -121,7 +121,12 @@ export interface Report {
    * How the output was published: written by this run, found already written by another run of
    * the same job (converged), or already published before this run (nothing written).
    */
-  outcome?: "written" | "converged" | "already_published";
+  outcome?: "written" | "converged" | "already_published" | "planned";
+  /**
+   * A split job (job_tasks.ts): its directory, and the task list a distributed run hands out
+   * (outcome "planned": the tasks are to run elsewhere, then the commit).
+   */
+  job?: { dir: string; tasksLocation: string };
   /** Likely mistakes in the settings (errors instead with `"strict": true`). */
   warnings?: string[];
   /** Counts and byte totals. */
@@ -135,6 +140,10 @@ export interface Report {
     bytesFromOld: number;
     bytesFromNew: number;
     bytesGenerated: number;
+    /** Tasks of a split job (absent: one process, one pass). */
+    tasks?: number;
+    /** Of those, tasks whose results an earlier run left (not run again). */
+    tasksReused?: number;
   };
   /**
    * Storage requests the job issued through its store until its data shards were staged (the

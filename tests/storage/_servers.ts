@@ -38,6 +38,8 @@ export interface ServerOptions {
   eventWebhookUrl?: string;
   /** versitygw only: path of an --event-filter config file. */
   eventFilter?: string;
+  /** moto only: more environment (e.g. S3_UPLOAD_PART_MIN_SIZE, its minimum part). */
+  env?: Record<string, string>;
   /** Loopback port to listen on (default: a free one). */
   port?: number;
 }
@@ -191,7 +193,7 @@ export async function startMoto(opts: ServerOptions = {}): Promise<TestServer> {
     args: ["-H", "127.0.0.1", "-p", String(port)],
     stdout: "null",
     stderr: "null",
-    env: { MOTO_ALLOW_NONEXISTENT_REGION: "true" },
+    env: { MOTO_ALLOW_NONEXISTENT_REGION: "true", ...opts.env },
   }).spawn();
   return await finish("moto", `http://127.0.0.1:${port}`, child, async () => {}, opts);
 }

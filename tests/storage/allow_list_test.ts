@@ -127,7 +127,7 @@ Deno.test("withAllowList(): every Store method that does I/O is checked (fail cl
   const reached: string[] = [];
   const base = Object.fromEntries(STORE_METHODS.map((m) => [m, (...args: unknown[]) => {
     reached.push(m);
-    return m === "copiesServerSide" ? false : Promise.resolve(args[0]);
+    return m === "copiesServerSide" ? false : m === "uploadRules" ? {} : Promise.resolve(args[0]);
   }])) as unknown as Store;
   const store = withAllowList(base, parseAllowList("s3://m/ok/"));
   const out = { location: "s3://m/secret", uploadId: "u" };
@@ -149,10 +149,13 @@ Deno.test("withAllowList(): every Store method that does I/O is checked (fail cl
     completeUpload: () => store.completeUpload(out, []),
     abortUpload: () => store.abortUpload(out),
     listUploads: () => store.listUploads("s3://m/"),
+    listParts: () => store.listParts(out),
+    uploadRules: () => store.uploadRules("s3://m/secret"),
     copiesServerSide: () => store.copiesServerSide("s3://m/secret", "s3://m/ok/x"),
   };
   for (const method of STORE_METHODS) {
-    if (method === "copiesServerSide") continue; // no I/O: a question about two locations
+    // No I/O: questions about locations.
+    if (method === "copiesServerSide" || method === "uploadRules") continue;
     await assert.rejects(
       Promise.resolve().then(calls[method]),
       (e: unknown) => e instanceof LocationNotAllowedError,

@@ -137,7 +137,33 @@ export const FORCED_STRATEGIES: Record<string, Partial<RunOptions>> = {
   memory: { tuning: { memoryBytes: 2048, strategy: "memory" } },
   buckets: { tuning: { memoryBytes: 2048, strategy: "buckets" } },
   chosen: { tuning: { memoryBytes: 2048 } },
+  // Split into tasks of a few dozen bytes: every part of every shard a task of its own.
+  split: { tuning: { memoryBytes: 2048 }, split: { taskBytes: 48 } },
 };
+
+/** Files a split job left in its job directory (`.warm_start/<name>.<plan id>/`). */
+export function jobFilesLeft(output: string): string[] {
+  const out: string[] = [];
+  const dir = posix.join(posix.dirname(output), ".warm_start");
+  const name = posix.basename(output);
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      const p = posix.join(d, e.name);
+      if (e.isDirectory) walk(p);
+      else out.push(p);
+    }
+  };
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isDirectory && /^[0-9a-f]{16}$/.test(e.name.slice(name.length + 1))) {
+        walk(posix.join(dir, e.name));
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out;
+}
 
 /** Files under `<dir of output>/.warm_start/tmp` (a job's temporary area), recursively. */
 export function temporaryFiles(output: string): string[] {

@@ -3,6 +3,7 @@ import { SettingsError } from "../../lib/warmstart/errors.ts";
 import {
   compareWithExpected,
   isEmptyTree,
+  jobFilesLeft,
   listScenarios,
   runScenario,
   temporaryFiles,
@@ -49,6 +50,19 @@ Deno.test(`differential: seeds ${SEEDS} match TensorFlow bit for bit`, async () 
       const diffs = await compareWithExpected(s, small.output);
       if (diffs.length > 0) failures.push(`${s.name} (${strategy}, small): ${diffs.join("; ")}`);
       if (temporaryFiles(small.output).length > 0) failures.push(`${s.name}: temporary files left`);
+    }
+    // And split into tasks of a few dozen bytes (job_tasks.ts): the same bytes, nothing left.
+    const split = await runScenario(s, posix.join(root, "_split"), false, {
+      tuning: { memoryBytes: 256, strategy },
+      split: { taskBytes: [40, 100, 333][n % 3] },
+    });
+    if ((split.error?.message ?? "") !== (outcome.error?.message ?? "")) {
+      failures.push(`${s.name}: split: ${split.error} vs ${outcome.error}`);
+    } else if (!split.error) {
+      const diffs = await compareWithExpected(s, split.output);
+      if (diffs.length > 0) failures.push(`${s.name} (split): ${diffs.join("; ")}`);
+      if (jobFilesLeft(split.output).length > 0) failures.push(`${s.name}: job files left`);
+      if (temporaryFiles(split.output).length > 0) failures.push(`${s.name}: split temp left`);
     }
     if (s.expectedError) {
       errors++;

@@ -5,6 +5,7 @@ import {
   compareWithExpected,
   FORCED_STRATEGIES,
   isEmptyTree,
+  jobFilesLeft,
   listScenarios,
   PORTED_ROOT,
   runScenario,
@@ -73,6 +74,7 @@ for (const s of scenarios) {
       if (forced.error) throw forced.error;
       assert.deepEqual(await compareWithExpected(s, forced.output), [], name);
       assert.deepEqual(temporaryFiles(forced.output), [], `${name}: temporary files left`);
+      assert.deepEqual(jobFilesLeft(forced.output), [], `${name}: job files left`);
     }
   });
 }

@@ -1,0 +1,555 @@
+/**
+ * A split job's steps (job_files.ts holds their files): lay the plan out and cut it into tasks
+ * (pure), open the job (reuse the files and uploads of an earlier run of the same plan, or create
+ * them), run one task (its parts under the shard's upload, the CRC32C of every tensor range it
+ * wrote, its result create-only), assemble the staged output from the results (every result
+ * present, the parts as the store lists them, per-range CRCs combined in byte order), and close
+ * or abort the job. A task is a pure function of the plan and the pinned inputs: running it
+ * again, anywhere, is harmless.
+ *
+ * @module
+ */
+import { crc32c, crc32cCombine, maskCrc, unmaskCrc } from "../bytes/mod.ts";
+import {
+  type BundleEntry,
+  type BundleIndex,
+  dtypeElementSize,
+  payloadCrc,
+} from "../checkpoint/mod.ts";
+import {
+  type JobStore,
+  type PartResult,
+  PreconditionFailedError,
+  StorageError,
+  type Store,
+  type UploadRules,
+} from "../storage/mod.ts";
+import type { StagedData } from "./executor.ts";
+import {
+  type JobPlanRecord,
+  type MapsRecord,
+  mapsRecordLocation,
+  planRecordLocation,
+  type TaskRecord,
+  taskRecordLocation,
+  tasksListLocation,
+} from "./job_files.ts";
+import { readRecord, writeRecord } from "./json_record.ts";
+import { isVerbatim, planLayout, type ShardLayout } from "./layout.ts";
+import { partTable, type PlannedPart } from "./part_table.ts";
+import type { Plan } from "./plan.ts";
+import { segmentRange, type SegmentSources } from "./segment_reader.ts";
+import { removeSpillArea } from "./spill_area.ts";
+import { type PlannedTask, type SourceToCheck, splitTasks, type TaskBounds } from "./task_split.ts";
+import { checksumMismatch, planSources, sourceId, verifySources } from "./verify_sources.ts";
+
+/** The layout, parts and tasks of a plan (what {@link layoutJob} computes). */
+export interface JobLayout {
+  layouts: ShardLayout[];
+  /** The part rules of each shard (the store's, parts no bigger than a task). */
+  rules: UploadRules[];
+  tables: PlannedPart[][];
+  tasks: PlannedTask[];
+}
+
+/**
+ * Remap passes of a split job spill to the store (`buckets`): tasks in other processes read the
+ * spill the job's map step wrote, which a `memory` pass keeps in one process's memory. Both
+ * produce the same bytes; their buckets have one size (remap_strategy.ts).
+ */
+export function spillEveryPass(plan: Plan): void {
+  for (const pass of plan.remapPasses) pass.strategy = "buckets";
+  for (const shard of plan.shards) {
+    for (const t of shard.tensors) {
+      for (const s of t.segments) {
+        if (s.kind === "rows" && s.strategy === "memory") s.strategy = "buckets";
+      }
+    }
+  }
+}
+
+/** The source entry a verbatim tensor is a copy of (verify_sources.ts id), if one. */
+function verbatimSourceId(
+  t: Plan["shards"][number]["tensors"][number],
+  indexes: { old: BundleIndex; new: BundleIndex },
+): string | undefined {
+  const [s] = t.segments;
+  if (!isVerbatim(t) || t.segments.length !== 1 || s.kind !== "range") return undefined;
+  const index = s.from === "old" ? indexes.old : indexes.new;
+  const entry = index.entries.find((e) =>
+    e.slices.length === 0 && e.shardId === s.shardId && e.offset === s.offset
+  );
+  return entry ? sourceId(s.from, entry) : undefined;
+}
+
+/**
+ * Lays out `plan`, cuts its part tables and tasks (see module docs). Pure.
+ *
+ * @param plan the plan (its remap passes already {@link spillEveryPass})
+ * @param indexes OLD's and NEW's indexes
+ * @param store the job's store (part rules, server-side copies)
+ * @param bounds what one task may move
+ * @param verifyCopies re-read server-side copies to check them (run.ts `verifyCopies`)
+ * @returns the layout, part tables and tasks
+ */
+export function layoutJob(
+  plan: Plan,
+  indexes: { old: BundleIndex; new: BundleIndex },
+  store: Pick<Store, "copiesServerSide" | "uploadRules">,
+  bounds: TaskBounds,
+  verifyCopies: boolean,
+): JobLayout {
+  const layouts = planLayout(plan, { oldIndex: indexes.old, newIndex: indexes.new }, store);
+  // Streamed parts no bigger than a task's bound (where the store allows parts that small).
+  const rules = layouts.map((l) => {
+    const r = store.uploadRules(l.location);
+    return { ...r, partSize: Math.max(r.minPartSize, Math.min(r.partSize, bounds.streamBytes)) };
+  });
+  const tables = layouts.map((l, i) => partTable(l, rules[i]));
+  // Streamed tensors TF checksums by element are written whole by one task.
+  const whole = layouts.map((l) =>
+    plan.shards[l.index].tensors.flatMap((t, ti): Array<[number, number]> =>
+      !l.serverSide[ti] && dtypeElementSize(t.entry.dtype) === undefined
+        ? [[l.tensorOffsets[ti], l.tensorOffsets[ti] + t.size]]
+        : []
+    )
+  );
+  // Verbatim tensors streamed through a task are checked by their combined CRC at commit;
+  // copies are re-read unless the store's checksums are trusted; every other source is re-read
+  // by a verify task (unless a remap's window pass read it whole: maps.json).
+  const skip = new Set<string>();
+  layouts.forEach((l) => {
+    plan.shards[l.index].tensors.forEach((t, ti) => {
+      const id = verbatimSourceId(t, indexes);
+      if (id && (!l.serverSide[ti] || !verifyCopies)) skip.add(id);
+    });
+  });
+  const sources: SourceToCheck[] = planSources(plan, indexes.old, indexes.new)
+    .map((s) => ({ id: sourceId(s.side, s.entry), size: s.entry.size }))
+    .filter((s) => !skip.has(s.id));
+  const tasks = splitTasks(tables, bounds, whole, sources);
+  return { layouts, rules, tables, tasks };
+}
+
+/**
+ * The job's files and uploads: an earlier run's, when its plan record is there and every upload
+ * still exists, else new ones (created here, recorded create-only: of two runs racing, one
+ * record wins and the other's uploads are aborted).
+ *
+ * @param store the job's store
+ * @param job the job directory
+ * @param fresh the record to write when there is none (its `shards[].upload` are filled here)
+ * @returns the job's record and whether it was an earlier run's
+ */
+export async function openJob(
+  store: JobStore,
+  job: string,
+  fresh: Omit<JobPlanRecord, "shards"> & {
+    shards: Array<Omit<JobPlanRecord["shards"][number], "upload">>;
+  },
+): Promise<{ record: JobPlanRecord; reused: boolean }> {
+  const earlier = await usableRecord(store, job, fresh.planId);
+  if (earlier) return { record: earlier, reused: true };
+  const shards: JobPlanRecord["shards"] = [];
+  try {
+    for (const s of fresh.shards) {
+      shards.push({ ...s, upload: await store.createUpload(s.location) });
+    }
+    const record: JobPlanRecord = { ...fresh, shards };
+    await writeRecord(store, planRecordLocation(job), record, true);
+    await writeRecord(
+      store,
+      tasksListLocation(job),
+      record.tasks.map((_, task) => ({ job, task })),
+    );
+    return { record, reused: false };
+  } catch (e) {
+    await Promise.allSettled(shards.map((s) => store.abortUpload(s.upload)));
+    if (!(e instanceof PreconditionFailedError)) throw e;
+    const winner = await usableRecord(store, job, fresh.planId);
+    if (!winner) throw e;
+    await writeRecord(
+      store,
+      tasksListLocation(job),
+      winner.tasks.map((_, task) => ({ job, task })),
+    );
+    return { record: winner, reused: true };
+  }
+}
+
+/** The record of `job` when it is this plan's and its uploads are all still open. */
+async function usableRecord(
+  store: JobStore,
+  job: string,
+  planId: string,
+): Promise<JobPlanRecord | undefined> {
+  const record = await readJobRecord(store, job).catch(() => undefined);
+  if (!record || record.planId !== planId) return undefined;
+  for (const s of record.shards) {
+    try {
+      await store.listParts(s.upload);
+    } catch {
+      return undefined;
+    }
+  }
+  return record;
+}
+
+/** `plan.json` of `job`, or undefined. */
+export function readJobRecord(store: Store, job: string): Promise<JobPlanRecord | undefined> {
+  return readRecord<JobPlanRecord>(store, planRecordLocation(job));
+}
+
+/** Records that the remap window passes spilled (the sources they checked on the way). */
+export async function recordMaps(store: Store, job: string, verified: Set<string>): Promise<void> {
+  const record: MapsRecord = { verified: [...verified] };
+  await writeRecord(store, mapsRecordLocation(job), record);
+}
+
+/** `maps.json` of `job`, or undefined when the window passes have not spilled. */
+export function readMaps(store: Store, job: string): Promise<MapsRecord | undefined> {
+  return readRecord<MapsRecord>(store, mapsRecordLocation(job));
+}
+
+/** The result of task `task`, when it is there and belongs to this plan. */
+export async function readTaskRecord(
+  store: Store,
+  job: string,
+  record: JobPlanRecord,
+  task: number,
+): Promise<TaskRecord | undefined> {
+  const r = await readRecord<TaskRecord>(store, taskRecordLocation(job, task)).catch(() =>
+    undefined
+  );
+  return r && r.planId === record.planId && r.task === task ? r : undefined;
+}
+
+/** What a task needs besides the job's record. */
+export interface TaskSources extends SegmentSources {
+  /** The shards' layouts (layoutJob's: recomputed from the plan, pure). */
+  layouts: ShardLayout[];
+  /** Aborts the task. */
+  signal?: AbortSignal;
+}
+
+/** Streamed parts a task keeps in flight at once (each one part of memory). */
+const PARTS_IN_FLIGHT = 3;
+
+/**
+ * Runs task `task` of the job (see module docs); a task whose result exists is not run again.
+ *
+ * @param src the job's store, indexes, layouts and remap passes
+ * @param job the job directory
+ * @param record the job's record
+ * @param task the task number
+ * @returns whether its result was reused, and the bytes its parts hold
+ */
+export async function runTask(
+  src: TaskSources,
+  job: string,
+  record: JobPlanRecord,
+  task: number,
+): Promise<{ reused: boolean; bytes: number }> {
+  const planned = record.tasks[task];
+  if (!planned) {
+    throw new RangeError(`task ${task} is not a task of ${job} (0..${record.tasks.length - 1})`);
+  }
+  if (await readTaskRecord(src.store, job, record, task)) return { reused: true, bytes: 0 };
+  let result: TaskRecord;
+  if (planned.kind === "verify") {
+    const maps = await readMaps(src.store, job);
+    const ids = new Set(planned.sources);
+    const sources = planSources(record.plan, src.oldIndex, src.newIndex)
+      .filter((s) => ids.has(sourceId(s.side, s.entry)));
+    const verified = await verifySources(
+      src.store,
+      { old: src.oldIndex, new: src.newIndex },
+      sources,
+      { verified: new Set(maps?.verified ?? []), ...(src.signal ? { signal: src.signal } : {}) },
+    );
+    result = { planId: record.planId, task, parts: [], crcs: [], verified };
+  } else {
+    result = await writeParts(src, record, task, planned);
+  }
+  try {
+    await writeRecord(src.store, taskRecordLocation(job, task), result, true);
+  } catch (e) {
+    if (!(e instanceof PreconditionFailedError)) throw e; // a duplicate of this task finished first
+  }
+  return {
+    reused: false,
+    bytes: planned.kind === "parts" ? planned.end - planned.offset : 0,
+  };
+}
+
+/** A parts task: its parts uploaded, the CRC32C of each tensor range it streamed. */
+async function writeParts(
+  src: TaskSources,
+  record: JobPlanRecord,
+  task: number,
+  planned: Extract<PlannedTask, { kind: "parts" }>,
+): Promise<TaskRecord> {
+  const layout = src.layouts[planned.shard];
+  const shard = record.shards[planned.shard];
+  const tensors = record.plan.shards[planned.shard].tensors;
+  const crcs = new Map<number, { lo: number; hi: number; crc: number; whole?: Uint8Array[] }>();
+  const parts: PartResult[] = [];
+  const inflight = new Set<Promise<void>>();
+  let failed: { error: unknown } | undefined;
+  const upload = (p: PlannedPart, body: Uint8Array | NonNullable<PlannedPart["copy"]>) => {
+    const done: Promise<void> = src.store.uploadPart(shard.upload, {
+      partNumber: p.partNumber,
+      offset: p.offset,
+      body,
+    }, src.signal ? { signal: src.signal } : {}).then((r) => void parts.push(r), (error) => {
+      failed ??= { error };
+    }).finally(() => inflight.delete(done));
+    inflight.add(done);
+    return done;
+  };
+  try {
+    for (const p of shard.parts.slice(planned.first, planned.first + planned.count)) {
+      src.signal?.throwIfAborted();
+      if (failed) throw failed.error;
+      while (inflight.size >= PARTS_IN_FLIGHT) await Promise.race(inflight);
+      if (p.copy) {
+        upload(p, p.copy);
+        continue;
+      }
+      const body = new Uint8Array(p.length);
+      await fillPart(src, layout, p, body, (ti, lo, bytes) => {
+        const t = tensors[ti];
+        const at = crcs.get(ti);
+        const string = dtypeElementSize(t.entry.dtype) === undefined;
+        if (!at) {
+          crcs.set(ti, {
+            lo,
+            hi: lo + bytes.length,
+            crc: string ? 0 : crc32c(bytes),
+            ...(string ? { whole: [bytes.slice()] } : {}),
+          });
+        } else {
+          if (at.hi !== lo) throw new Error(`internal: tensor ${ti} range ${at.hi} != ${lo}`);
+          at.hi += bytes.length;
+          if (at.whole) at.whole.push(bytes.slice());
+          else at.crc = crc32c(bytes, at.crc);
+        }
+      });
+      upload(p, body);
+    }
+    await Promise.all(inflight);
+    if (failed) throw failed.error;
+  } catch (e) {
+    await Promise.allSettled(inflight);
+    throw e;
+  }
+  parts.sort((a, b) => a.partNumber - b.partNumber);
+  return {
+    planId: record.planId,
+    task,
+    parts,
+    crcs: [...crcs].map(([tensor, r]) => {
+      if (!r.whole) return { tensor, lo: r.lo, hi: r.hi, crc: r.crc };
+      const t = tensors[tensor];
+      if (r.lo !== 0 || r.hi !== t.size) {
+        throw new Error(`internal: string tensor ${tensor} cut at [${r.lo}, ${r.hi})`);
+      }
+      const bytes = new Uint8Array(t.size);
+      let at = 0;
+      for (const b of r.whole) bytes.set(b, (at += b.length) - b.length);
+      return { tensor, lo: 0, hi: t.size, crc: payloadCrc(t.entry, bytes), whole: true };
+    }),
+    verified: 0,
+  };
+}
+
+/**
+ * Fills `body` with the shard's bytes of part `p`; `onData(tensor, lo, bytes)` sees the bytes of
+ * tensor data (not padding) of tensors that are not server-side copies, `lo` relative to the
+ * tensor's first byte.
+ */
+async function fillPart(
+  src: TaskSources,
+  layout: ShardLayout,
+  p: PlannedPart,
+  body: Uint8Array,
+  onData: (tensor: number, lo: number, bytes: Uint8Array) => void,
+): Promise<void> {
+  const end = p.offset + p.length;
+  let i = firstItem(layout, p.offset);
+  let at = 0;
+  for (; i < layout.items.length && layout.items[i].offset < end; i++) {
+    const item = layout.items[i];
+    const lo = Math.max(p.offset, item.offset) - item.offset;
+    const hi = Math.min(end, item.offset + item.length) - item.offset;
+    let pos = lo;
+    for await (const chunk of segmentRange(src, item.segment, lo, hi, src.tuning.readAhead)) {
+      body.set(chunk, at);
+      if (!item.padding && !layout.serverSide[item.tensor]) {
+        const dataLo = item.offset + pos - layout.tensorOffsets[item.tensor];
+        onData(item.tensor, dataLo, body.subarray(at, at + chunk.length));
+      }
+      at += chunk.length;
+      pos += chunk.length;
+    }
+  }
+  if (at !== p.length) {
+    throw new Error(`internal: part ${p.partNumber} filled ${at} of ${p.length}`);
+  }
+}
+
+/** Index of the layout item holding byte `offset` (binary search). */
+function firstItem(layout: ShardLayout, offset: number): number {
+  let lo = 0;
+  let hi = layout.items.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (layout.items[mid].offset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A task result is missing: the job is not finished (a retry, or the missing tasks, help). */
+export class JobIncompleteError extends StorageError {
+  /** @param job the job directory @param missing the tasks without a result */
+  constructor(job: string, readonly missing: number[]) {
+    super(
+      `${job}: ${missing.length} task(s) have no result yet (${missing.slice(0, 10).join(", ")}` +
+        `${missing.length > 10 ? ", …" : ""}); run them, then commit again`,
+      { location: job, retryable: true },
+    );
+    this.name = "JobIncompleteError";
+  }
+}
+
+/**
+ * The staged output of a finished job: every task's result present, each shard's parts as the
+ * table says (and as the store lists them, where it keeps parts apart), every tensor's CRC32C
+ * combined from its ranges in byte order — a verbatim tensor's must be the stored one.
+ *
+ * @param store the job's store
+ * @param job the job directory
+ * @param record the job's record
+ * @param layouts the shards' layouts
+ * @returns the staged shards and output entries, as commit.ts publishes them
+ * @throws JobIncompleteError when a task has no result; CorruptCheckpointError when a streamed
+ *   verbatim tensor's bytes do not have its stored checksum; StorageError when parts are missing
+ */
+export async function assembleJob(
+  store: JobStore,
+  job: string,
+  record: JobPlanRecord,
+  layouts: ShardLayout[],
+): Promise<StagedData> {
+  const results = await Promise.all(
+    record.tasks.map((_, i) => readTaskRecord(store, job, record, i)),
+  );
+  const missing = results.flatMap((r, i) => r ? [] : [i]);
+  if (missing.length > 0) throw new JobIncompleteError(job, missing);
+  const { plan } = record;
+  const entries: BundleEntry[] = [];
+  const shards: StagedData["shards"] = [];
+  for (const [s, shard] of record.shards.entries()) {
+    const layout = layouts[s];
+    const tasks = record.tasks.flatMap((t, i) => t.kind === "parts" && t.shard === s ? [i] : []);
+    const parts = tasks.flatMap((i) => results[i]!.parts).sort((a, b) =>
+      a.partNumber - b.partNumber
+    );
+    const bad = (why: string) =>
+      new StorageError(`${shard.location}: ${why}; the job's uploads are not as planned`, {
+        location: shard.location,
+      });
+    if (parts.length !== shard.parts.length) {
+      throw bad(`${parts.length} parts written, ${shard.parts.length} planned`);
+    }
+    shard.parts.forEach((p, i) => {
+      const w = parts[i];
+      if (w.partNumber !== p.partNumber || w.offset !== p.offset || w.size !== p.length) {
+        throw bad(
+          `part ${p.partNumber} is ${w.size} bytes at ${w.offset}, planned ${p.length} at ${p.offset}`,
+        );
+      }
+    });
+    const listed = await store.listParts(shard.upload);
+    if (listed) {
+      const unquote = (e: string) => e.replace(/^"|"$/g, "");
+      const byNumber = new Map(listed.map((p) => [p.partNumber, p]));
+      for (const p of parts) {
+        const l = byNumber.get(p.partNumber);
+        if (!l || l.size !== p.size || unquote(l.etag) !== unquote(p.etag)) {
+          throw bad(`part ${p.partNumber} is not the one its task wrote`);
+        }
+      }
+    }
+    // Each tensor's ranges, in byte order.
+    const ranges = new Map<number, TaskRecord["crcs"]>();
+    for (const i of tasks) {
+      for (const c of results[i]!.crcs) {
+        const list = ranges.get(c.tensor) ?? [];
+        list.push(c);
+        ranges.set(c.tensor, list);
+      }
+    }
+    plan.shards[s].tensors.forEach((t, ti) => {
+      let crc: number;
+      if (layout.serverSide[ti]) {
+        crc = t.crc32c!;
+      } else {
+        const list = (ranges.get(ti) ?? []).sort((a, b) => a.lo - b.lo);
+        let raw = 0;
+        let at = 0;
+        for (const r of list) {
+          if (r.lo !== at) throw bad(`tensor ${ti}'s ranges leave a gap at ${at}`);
+          raw = r.whole ? r.crc : crc32cCombine(raw, r.crc, r.hi - r.lo);
+          at = r.hi;
+        }
+        if (at !== t.size) throw bad(`tensor ${ti}'s ranges end at ${at}, not ${t.size}`);
+        if (isVerbatim(t)) {
+          if (raw !== unmaskCrc(t.crc32c!)) {
+            const [seg] = t.segments as Array<
+              Extract<
+                Plan["shards"][number]["tensors"][number]["segments"][number],
+                { kind: "range" }
+              >
+            >;
+            throw checksumMismatch(
+              { ...t.entry, offset: seg.offset, size: t.size, crc32c: t.crc32c! },
+              job,
+              unmaskCrc(t.crc32c!),
+              raw,
+            );
+          }
+          crc = t.crc32c!;
+        } else {
+          crc = maskCrc(raw);
+        }
+      }
+      entries.push({
+        ...t.entry,
+        shardId: plan.shards[s].shardId,
+        offset: layout.tensorOffsets[ti],
+        size: t.size,
+        crc32c: crc,
+      });
+    });
+    shards.push({ location: shard.location, size: shard.size, upload: shard.upload, parts });
+  }
+  return { shards, entries, bytesWritten: shards.reduce((n, s) => n + s.size, 0) };
+}
+
+/** Removes the job's files and spill (after a publish: the marker answers reruns). */
+export async function closeJob(store: Store, job: string, spill: string): Promise<void> {
+  await removeSpillArea(store, spill);
+  const files = await store.list(job).catch(() => [] as string[]);
+  // The plan record goes last: while it is there, a rerun finds the job.
+  const plan = planRecordLocation(job);
+  await Promise.allSettled(files.filter((f) => f !== plan).map((f) => store.delete(f)));
+  await store.delete(plan).catch(() => {});
+}
+
+/** Aborts every upload of the job and removes its files: nothing of it is published. */
+export async function abortJob(store: Store, job: string, record: JobPlanRecord): Promise<void> {
+  await Promise.allSettled(record.shards.map((s) => store.abortUpload(s.upload)));
+  await closeJob(store, job, record.spill);
+}
