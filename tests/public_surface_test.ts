@@ -119,6 +119,7 @@ const SURFACE: Record<string, string[]> = {
     "basenameLocation",
     "canonicalLocation",
     "clip",
+    "cutCopy",
     "defaultStore",
     "dirnameLocation",
     "isAllowed",

@@ -51,36 +51,43 @@ function callbackTasks(states: Record<string, State>): State[] {
   return out;
 }
 
-/** The edits of {@link MOTO_DEVIATIONS}, in place. */
+/** The edits of {@link MOTO_DEVIATIONS}, in place, for each phase's Map. */
 function motoVariant(states: Record<string, State>): void {
-  const map = states.Tasks;
-  const [child] = Object.values(map.ItemProcessor!.States);
-  delete child.OutputPath;
-  child.ResultSelector = { ok: true };
-  // A null to compare with (ASL's intrinsics take no null literal).
-  map.ResultSelector = { "results.$": "$", nothing: null };
-  map.ResultPath = "$.taskResults";
-  map.Next = "TasksChecked";
-  states.TasksChecked = {
-    Type: "Pass",
-    Comment: "moto only: a failed child leaves null among the Map's results.",
-    Parameters: {
-      "failed.$": "States.ArrayContains($.taskResults.results, $.taskResults.nothing)",
-    },
-    ResultPath: "$.tasksCheck",
-    Next: "TasksOk?",
-  };
-  states["TasksOk?"] = {
-    Type: "Choice",
-    Choices: [{ Variable: "$.tasksCheck.failed", BooleanEquals: false, Next: "Commit" }],
-    Default: "TasksFailed",
-  };
-  states.TasksFailed = {
-    Type: "Pass",
-    Parameters: { Error: MOTO_TASK_FAILED, Cause: "a task failed for good" },
-    ResultPath: "$.error",
-    Next: "Abort",
-  };
+  for (const [name, next] of [["Maps", "Tasks"], ["Tasks", "Commit"]]) {
+    const map = states[name];
+    const [child] = Object.values(map.ItemProcessor!.States);
+    delete child.OutputPath;
+    child.ResultSelector = { ok: true };
+    // A null to compare with (ASL's intrinsics take no null literal).
+    map.ResultSelector = { "results.$": "$", nothing: null };
+    map.ResultPath = `$.${name.toLowerCase()}Results`;
+    map.Next = `${name}Checked`;
+    states[`${name}Checked`] = {
+      Type: "Pass",
+      Comment: "moto only: a failed child leaves null among the Map's results.",
+      Parameters: {
+        "failed.$": `States.ArrayContains($.${name.toLowerCase()}Results.results, ` +
+          `$.${name.toLowerCase()}Results.nothing)`,
+      },
+      ResultPath: `$.${name.toLowerCase()}Check`,
+      Next: `${name}Ok?`,
+    };
+    states[`${name}Ok?`] = {
+      Type: "Choice",
+      Choices: [{
+        Variable: `$.${name.toLowerCase()}Check.failed`,
+        BooleanEquals: false,
+        Next: next,
+      }],
+      Default: `${name}Failed`,
+    };
+    states[`${name}Failed`] = {
+      Type: "Pass",
+      Parameters: { Error: MOTO_TASK_FAILED, Cause: "a task failed for good" },
+      ResultPath: "$.error",
+      Next: "Abort",
+    };
+  }
 }
 
 /**

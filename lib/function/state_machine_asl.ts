@@ -7,10 +7,89 @@
  * @module
  */
 
+/**
+ * A phase: a Distributed Map over one task list of the plan (`maps` or `tasks`), one SQS callback
+ * task per item, then `next`; any failure goes to Abort.
+ */
+function taskMap(list: "maps" | "tasks", next: string): Record<string, unknown> {
+  return {
+    "Type": "Map",
+    "Comment":
+      `One child execution per task of ${list}.json ({job, task} items); each sends one SQS message and waits for the worker's answer.`,
+    "ItemReader": {
+      "Resource": "arn:aws:states:::s3:getObject",
+      "ReaderConfig": {
+        "InputType": "JSON",
+      },
+      "Parameters": {
+        "Bucket.$": `$.plan.${list}Bucket`,
+        "Key.$": `$.plan.${list}Key`,
+      },
+    },
+    "ItemSelector": {
+      "queueUrl.$": "$.queueUrl",
+      "job.$": "$$.Map.Item.Value.job",
+      "task.$": "$$.Map.Item.Value.task",
+    },
+    "MaxConcurrency": 1000,
+    "ItemProcessor": {
+      "ProcessorConfig": {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
+      },
+      "StartAt": "Task",
+      "States": {
+        "Task": {
+          "Type": "Task",
+          "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+          "Parameters": {
+            "QueueUrl.$": "$.queueUrl",
+            "MessageBody": {
+              "op": "task",
+              "job.$": "$.job",
+              "task.$": "$.task",
+              "taskToken.$": "$$.Task.Token",
+            },
+          },
+          "TimeoutSeconds": 3600,
+          "HeartbeatSeconds": 120,
+          "Retry": [
+            {
+              "ErrorEquals": [
+                "WarmStart.Retryable",
+                "States.HeartbeatTimeout",
+                "States.Timeout",
+                "SQS.AmazonSQSException",
+                "SQS.SdkClientException",
+              ],
+              "IntervalSeconds": 5,
+              "MaxAttempts": 5,
+              "BackoffRate": 2,
+            },
+          ],
+          "OutputPath": null,
+          "End": true,
+        },
+      },
+    },
+    "ResultPath": null,
+    "Catch": [
+      {
+        "ErrorEquals": [
+          "States.ALL",
+        ],
+        "ResultPath": "$.error",
+        "Next": "Abort",
+      },
+    ],
+    "Next": next,
+  };
+}
+
 /** The Amazon States Language definition (STANDARD). */
 export const WARM_START_ASL: Readonly<Record<string, unknown>> = {
   "Comment":
-    'warm-start: Plan -> Tasks (Distributed Map over tasks.json, one SQS callback task per item) -> Commit; any failure after the plan -> Abort. Execution input: {"queueUrl": "<SQS queue URL the workers poll>", "spec": {<job spec, absolute locations>}, "taskBytes": <optional positive integer>, "trigger": <optional, recorded in the marker>}. See README.md, Step Functions.',
+    'warm-start: Plan -> Maps (Distributed Map over maps.json, the remap window passes, when there are any) -> Tasks (Distributed Map over tasks.json, one SQS callback task per item) -> Commit; any failure after the plan -> Abort. Execution input: {"queueUrl": "<SQS queue URL the workers poll>", "spec": {<job spec, absolute locations>}, "taskBytes": <optional positive integer>, "trigger": <optional, recorded in the marker>}. See README.md, Step Functions.',
   "StartAt": "Defaults",
   "States": {
     "Defaults": {
@@ -27,7 +106,7 @@ export const WARM_START_ASL: Readonly<Record<string, unknown>> = {
     "Plan": {
       "Type": "Task",
       "Comment":
-        "Plans the job, opens one multipart upload per output shard, writes tasks.json; answers the PlanResult.",
+        "Plans the job, opens one multipart upload per output shard, writes maps.json and tasks.json; answers the PlanResult.",
       "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
       "Parameters": {
         "QueueUrl.$": "$.queueUrl",
@@ -77,6 +156,19 @@ export const WARM_START_ASL: Readonly<Record<string, unknown>> = {
           "Next": "AlreadyPublished",
         },
       ],
+      "Default": "Maps?",
+    },
+    "Maps?": {
+      "Type": "Choice",
+      "Comment":
+        "The map tasks (remap window passes) spill what every other task reads: they run first, when there are any.",
+      "Choices": [
+        {
+          "Variable": "$.plan.mapTasks",
+          "NumericGreaterThan": 0,
+          "Next": "Maps",
+        },
+      ],
       "Default": "Tasks",
     },
     "AlreadyPublished": {
@@ -84,78 +176,8 @@ export const WARM_START_ASL: Readonly<Record<string, unknown>> = {
       "Comment": "The output was already published by this job: the plan result says so.",
       "OutputPath": "$.plan",
     },
-    "Tasks": {
-      "Type": "Map",
-      "Comment":
-        "One child execution per task of tasks.json ({job, task} items); each sends one SQS message and waits for the worker's answer.",
-      "ItemReader": {
-        "Resource": "arn:aws:states:::s3:getObject",
-        "ReaderConfig": {
-          "InputType": "JSON",
-        },
-        "Parameters": {
-          "Bucket.$": "$.plan.tasksBucket",
-          "Key.$": "$.plan.tasksKey",
-        },
-      },
-      "ItemSelector": {
-        "queueUrl.$": "$.queueUrl",
-        "job.$": "$$.Map.Item.Value.job",
-        "task.$": "$$.Map.Item.Value.task",
-      },
-      "MaxConcurrency": 1000,
-      "ItemProcessor": {
-        "ProcessorConfig": {
-          "Mode": "DISTRIBUTED",
-          "ExecutionType": "STANDARD",
-        },
-        "StartAt": "Task",
-        "States": {
-          "Task": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": {
-              "QueueUrl.$": "$.queueUrl",
-              "MessageBody": {
-                "op": "task",
-                "job.$": "$.job",
-                "task.$": "$.task",
-                "taskToken.$": "$$.Task.Token",
-              },
-            },
-            "TimeoutSeconds": 3600,
-            "HeartbeatSeconds": 120,
-            "Retry": [
-              {
-                "ErrorEquals": [
-                  "WarmStart.Retryable",
-                  "States.HeartbeatTimeout",
-                  "States.Timeout",
-                  "SQS.AmazonSQSException",
-                  "SQS.SdkClientException",
-                ],
-                "IntervalSeconds": 5,
-                "MaxAttempts": 5,
-                "BackoffRate": 2,
-              },
-            ],
-            "OutputPath": null,
-            "End": true,
-          },
-        },
-      },
-      "ResultPath": null,
-      "Catch": [
-        {
-          "ErrorEquals": [
-            "States.ALL",
-          ],
-          "ResultPath": "$.error",
-          "Next": "Abort",
-        },
-      ],
-      "Next": "Commit",
-    },
+    "Maps": taskMap("maps", "Tasks"),
+    "Tasks": taskMap("tasks", "Commit"),
     "Commit": {
       "Type": "Task",
       "Comment":

@@ -16,6 +16,12 @@ export type WorkerAnswer =
   | { ok: true; result: unknown }
   | { ok: false; error: { name: string; message: string; retryable: boolean } };
 
+/** Stands for a line over {@link MAX_LINE} in the queue of lines (answered as an error). */
+const TOO_LONG = "\u0000too long";
+
+/** How often a worker checks that its parent still runs (ms). */
+const ORPHAN_CHECK_MS = 250;
+
 /** Longest request line a worker reads (a message is small: `{op, job, task}`). */
 const MAX_LINE = 1 << 20;
 
@@ -38,14 +44,51 @@ export async function runStdioWorker(deps: {
     for (let at = 0; at < bytes.length;) at += await Deno.stdout.write(bytes.subarray(at));
   });
   let answered = 0;
-  let buffer = "";
-  const decoder = new TextDecoder();
+  // A worker whose parent died (a pool killed with SIGKILL) aborts the task it runs rather than
+  // finish it for nobody: an orphan would write into a job its rerun may already have closed.
+  const controller = new AbortController();
+  const parent = Deno.ppid;
+  const orphaned = setInterval(() => {
+    if (Deno.ppid !== parent) controller.abort(new Error("the worker's parent is gone"));
+  }, ORPHAN_CHECK_MS);
+  const lines: string[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      let skipping = false; // the rest of a line over the limit, answered once already
+      for await (const chunk of input) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (skipping) skipping = false;
+          else if (line.length > MAX_LINE) lines.push(TOO_LONG);
+          else if (line !== "") lines.push(line);
+        }
+        if (buffer.length > MAX_LINE) {
+          buffer = "";
+          if (!skipping) lines.push(TOO_LONG);
+          skipping = true;
+        }
+        wake?.();
+      }
+      if (buffer.trim() !== "" && !skipping) lines.push(buffer.trim());
+    } finally {
+      ended = true;
+      wake?.();
+    }
+  })();
   const answer = async (line: string) => {
     let a: WorkerAnswer;
     try {
-      if (line.length > MAX_LINE) throw new RangeError("message line too long");
+      if (line === TOO_LONG) throw new RangeError(`message line over ${MAX_LINE} bytes`);
       const result = await runJobOp(JSON.parse(line), {
         store: deps.store,
+        signal: controller.signal,
         ...(deps.allowed ? { allowed: deps.allowed } : {}),
       });
       a = { ok: true, result };
@@ -60,22 +103,21 @@ export async function runStdioWorker(deps: {
         },
       };
     }
-    await out(JSON.stringify(a) + "\n");
+    await out(JSON.stringify(a) + "\n").catch(() => {});
     answered++;
   };
-  for await (const chunk of input) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      if (line !== "") await answer(line);
+  while (true) {
+    const line = lines.shift();
+    if (line !== undefined) {
+      await answer(line);
+      continue;
     }
-    if (buffer.length > MAX_LINE) {
-      buffer = "";
-      await answer("x".repeat(MAX_LINE + 1));
-    }
+    if (ended) break;
+    await new Promise<void>((r) => wake = r);
+    wake = undefined;
+    if (ended && lines.length === 0) break;
   }
-  if (buffer.trim() !== "") await answer(buffer.trim());
+  clearInterval(orphaned);
+  await reading;
   return answered;
 }

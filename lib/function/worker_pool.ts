@@ -19,6 +19,8 @@ export interface WorkerPoolOptions {
   retries?: number;
   /** Stops the pool (workers are killed). */
   signal?: AbortSignal;
+  /** A worker that has not answered a task in this long is killed, the task rerun (6 h). */
+  taskTimeoutMs?: number;
   /** Progress: a task finished. */
   onTask?: (task: number, done: number, total: number) => void;
 }
@@ -59,6 +61,43 @@ async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<stri
   }
 }
 
+function kill(w: Worker): void {
+  try {
+    w.process.kill("SIGKILL");
+  } catch { /* already gone */ }
+}
+
+/** The worker's next answer line, within `ms`. */
+async function nextLine(w: Worker, ms: number): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const next = await Promise.race([
+      w.lines.next(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+      }),
+    ]);
+    if (next.done) throw new Error("worker exited");
+    return next.value;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An answer line as {@link WorkerAnswer}; anything else is a protocol error. */
+function parseAnswer(line: string): WorkerAnswer {
+  const a = JSON.parse(line) as WorkerAnswer;
+  if (a?.ok === true) return a;
+  const e = (a as { error?: Record<string, unknown> } | null)?.error;
+  if (a?.ok === false && typeof e?.name === "string" && typeof e.message === "string") {
+    return {
+      ok: false,
+      error: { name: e.name, message: e.message, retryable: e.retryable === true },
+    };
+  }
+  throw new Error(`not a worker answer: ${line.slice(0, 200)}`);
+}
+
 function spawn(command: string[]): Worker {
   const process = new Deno.Command(command[0], {
     args: command.slice(1),
@@ -92,12 +131,9 @@ export function workerPool(
     let failure: Error | undefined;
     const workers = new Set<Worker>();
     const stopAll = () => {
-      for (const w of workers) {
-        try {
-          w.process.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }
+      for (const w of workers) kill(w);
     };
+    const taskTimeoutMs = options.taskTimeoutMs ?? 6 * 3600_000;
     options.signal?.addEventListener("abort", stopAll, { once: true });
     const encoder = new TextEncoder();
     const lane = async () => {
@@ -109,16 +145,16 @@ export function workerPool(
           let answer: WorkerAnswer;
           try {
             await w.writer.write(encoder.encode(JSON.stringify({ op: "task", job, task }) + "\n"));
-            const next = await w.lines.next();
-            if (next.done) throw new Error("worker exited");
-            answer = JSON.parse(next.value) as WorkerAnswer;
+            answer = parseAnswer(await nextLine(w, taskTimeoutMs));
           } catch (e) {
-            // The worker died (killed, crashed): its task runs again in a new one.
+            // The worker died, hung or spoke out of turn: it goes (killed: nothing of it is
+            // left waiting), and its task runs again in a new one.
             answer = {
               ok: false,
-              error: { name: "WorkerExited", message: String(e), retryable: true },
+              error: { name: "WorkerFailed", message: String(e), retryable: true },
             };
             workers.delete(w);
+            kill(w);
             await w.process.status.catch(() => {});
             if (failure || options.signal?.aborted) break;
             w = spawn(options.command);
@@ -135,16 +171,16 @@ export function workerPool(
             queue.push(task);
             continue;
           }
-          failure ??= new WorkerTaskError(task, answer.error);
+          // A worker that fails the same task every time fails it for good (a rerun would too).
+          const error = answer.error.name === "WorkerFailed"
+            ? { ...answer.error, retryable: false }
+            : answer.error;
+          failure ??= new WorkerTaskError(task, error);
         }
       } finally {
         workers.delete(w);
         await w.writer.close().catch(() => {});
-        if (failure) {
-          try {
-            w.process.kill("SIGKILL");
-          } catch { /* gone */ }
-        }
+        if (failure) kill(w);
         await w.process.status.catch(() => {});
       }
     };

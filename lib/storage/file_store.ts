@@ -372,10 +372,12 @@ export class FileStore implements Store {
 
   /** Undefined: the parts of a local upload are written in place in its temp file. */
   async listParts(upload: Upload): Promise<PartResult[] | undefined> {
+    const tmp = tempPath(toPath(upload.location), upload.uploadId);
     try {
-      await Deno.stat(tempPath(toPath(upload.location), upload.uploadId));
+      await Deno.stat(tmp);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw uploadGone(upload);
+      // Gone for good: a listing does not bring it back.
+      if (e instanceof Deno.errors.NotFound) throw uploadGone(upload, false);
       throw fsError("listParts", upload.location, e);
     }
     return undefined;
@@ -427,14 +429,24 @@ export class FileStore implements Store {
 /** `.<name>.tmp-wsf-<id>`: a hidden temp file beside its target. */
 const TEMP_NAME = /^\.(.+)\.tmp-wsf-([0-9a-f-]{36})$/;
 
+/** An upload id this store made: a UUID (an id from a job record is input, never a path). */
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function tempPath(path: string, id: string): string {
+  if (!UPLOAD_ID.test(id)) {
+    throw new StorageError(`Not an upload id of a local file: ${JSON.stringify(id.slice(0, 80))}`, {
+      location: path,
+      status: 400,
+      retryable: false,
+    });
+  }
   return posix.join(posix.dirname(path), `.${posix.basename(path)}${TEMP_MARK}${id}`);
 }
 
-function uploadGone(upload: Upload): StorageError {
+function uploadGone(upload: Upload, retryable = true): StorageError {
   return new StorageError(
     `Upload ${upload.uploadId} of ${upload.location} no longer exists (aborted by another run?)`,
-    { location: upload.location, status: 404, retryable: true },
+    { location: upload.location, status: 404, retryable },
   );
 }
 

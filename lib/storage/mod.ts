@@ -67,6 +67,7 @@ export { S3Store, type S3StoreOptions } from "./s3_store.ts";
 export type { S3Env } from "./s3_config.ts";
 export type { MultipartWriterOptions } from "./multipart_writer.ts";
 export { MAX_PARTS, MIN_PART_SIZE, PartSizer, type PartSizing } from "./part_size.ts";
+export { type CopyCut, type CopyStep, cutCopy } from "./part_cutter.ts";
 export {
   defaultStore,
   type RoutingStore,

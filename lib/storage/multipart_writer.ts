@@ -22,6 +22,7 @@
  */
 import { StorageError } from "./errors.ts";
 import { MAX_PART_SIZE, MAX_PARTS, PartSizer, type PartSizing } from "./part_size.ts";
+import { cutCopy } from "./part_cutter.ts";
 import { checkRange } from "./range_header.ts";
 import { retrying, type RetryOptions } from "./retry.ts";
 import type {
@@ -317,39 +318,29 @@ class Writer {
 
   async addCopy(piece: CopyPiece): Promise<void> {
     checkRange(piece);
+    if (piece.length === 0) return;
+    if (this.o.serverSideCopy === false || !this.target.canCopy(piece)) {
+      return await this.stream(piece, piece.offset, piece.length);
+    }
+    // The one cutting rule (part_cutter.ts), shared with split jobs' part tables.
     let off = piece.offset;
-    let len = piece.length;
-    if (len === 0) return;
-    if (this.o.serverSideCopy === false || len < this.minCopy || !this.target.canCopy(piece)) {
-      return await this.stream(piece, off, len);
-    }
-    if (this.sizer.equalParts) {
-      const p = this.partSize();
-      if (this.filled > 0) {
-        const k = p - this.filled;
-        if (len - k < p) return await this.stream(piece, off, len);
-        await this.stream(piece, off, k);
-        off += k;
-        len -= k;
+    for (
+      const step of cutCopy(piece.length, {
+        equalParts: this.sizer.equalParts,
+        partSize: this.partSize(),
+        minPartSize: this.minPart,
+        minCopySize: this.minCopy,
+        maxCopyPartSize: this.maxCopyPart,
+        pending: this.filled,
+      })
+    ) {
+      if (step.kind === "flush") {
+        if (this.filled > 0) await this.flush();
+        continue;
       }
-      for (; len >= p; off += p, len -= p) await this.emitCopy(piece, off, p);
-      if (len > 0) await this.stream(piece, off, len);
-      return;
-    }
-    if (this.filled >= this.minPart) await this.flush();
-    if (this.filled > 0) {
-      const k = this.minPart - this.filled;
-      if (len - k < this.minCopy) return await this.stream(piece, off, len);
-      await this.stream(piece, off, k);
-      if (this.filled > 0) await this.flush();
-      off += k;
-      len -= k;
-    }
-    const n = Math.ceil(len / this.maxCopyPart);
-    for (let i = 0; i < n; i++) {
-      const chunk = i < n - 1 ? Math.floor(len / n) : len - Math.floor(len / n) * (n - 1);
-      await this.emitCopy(piece, off, chunk);
-      off += chunk;
+      if (step.kind === "stream") await this.stream(piece, off, step.length);
+      else await this.emitCopy(piece, off, step.length);
+      off += step.length;
     }
   }
 

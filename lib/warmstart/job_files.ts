@@ -4,9 +4,9 @@
  * - `plan.json`: everything a worker needs to run any task — the plan (row maps as base64), the
  *   input ETags every read is pinned to, each shard's upload (created once, at plan time) and
  *   part table, the tasks, and what the commit publishes (report, marker fields);
- * - `tasks.json`: `[{"job": <this directory>, "task": i}, …]`, the Step Functions ItemReader
- *   input (one small message per task);
- * - `maps.json`: written once the remap window passes spilled (a rerun does not map again);
+ * - `maps.json` and `tasks.json`: `[{"job": <this directory>, "task": i}, …]`, the map tasks
+ *   (remap window passes, which spill) and the other tasks (which read the spill): the Step
+ *   Functions ItemReader inputs of the two phases, one small message per task;
  * - `tasks/<i>.json`: task i's result, create-only: its parts' ETags and the CRC32C of every
  *   tensor range it wrote.
  *
@@ -32,6 +32,11 @@ export interface JobPlanRecord {
   planId: string;
   /** The job (the spec's hash: claims and markers name it). */
   jobId: string;
+  /**
+   * This record's generation (random): its uploads, spill and task results belong to it; a
+   * result of another generation (a dead commit's, an orphaned worker's) is ignored.
+   */
+  generation: string;
   /** The plan. */
   plan: Plan;
   /** ETag of every input object, by location: every read of a task is pinned to it. */
@@ -62,16 +67,12 @@ export interface JobPlanRecord {
   overwrite: boolean;
 }
 
-/** `maps.json`: the remap window passes are spilled. */
-export interface MapsRecord {
-  /** Source entries read whole (and checked) by the window passes. */
-  verified: string[];
-}
-
 /** `tasks/<i>.json`. */
 export interface TaskRecord {
   /** The plan it belongs to. */
   planId: string;
+  /** The generation of the plan record it was run for. */
+  generation: string;
   /** The task. */
   task: number;
   /** Its parts as written (parts tasks). */
@@ -84,6 +85,8 @@ export interface TaskRecord {
   crcs: Array<{ tensor: number; lo: number; hi: number; crc: number; whole?: boolean }>;
   /** Source entries it checked (verify tasks). */
   verified: number;
+  /** Source entries a map task read whole and checked on the way (verify tasks skip them). */
+  checked?: string[];
 }
 
 /** The job directory of plan `planId` for `output`. */
@@ -96,13 +99,13 @@ export function planRecordLocation(job: string): string {
   return `${job}plan.json`;
 }
 
-/** `tasks.json` of a job directory. */
+/** `tasks.json` of a job directory: its tasks but the map tasks. */
 export function tasksListLocation(job: string): string {
   return `${job}tasks.json`;
 }
 
-/** `maps.json` of a job directory. */
-export function mapsRecordLocation(job: string): string {
+/** `maps.json` of a job directory: its map tasks. */
+export function mapsListLocation(job: string): string {
   return `${job}maps.json`;
 }
 

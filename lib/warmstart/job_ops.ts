@@ -24,8 +24,16 @@ import { ChunkBuffers } from "./chunk_buffers.ts";
 import { JobMemory } from "./job_memory.ts";
 import { jobIdOf } from "./job_id.ts";
 import { parseJobSpec } from "./job_spec.ts";
-import { abortJob, assembleJob, closeJob, readJobRecord, runTask } from "./job_tasks.ts";
+import {
+  abortJob,
+  assembleJob,
+  closeJob,
+  readJobRecord,
+  runTask,
+  taskPhases,
+} from "./job_tasks.ts";
 import { planLayout, type ShardLayout } from "./layout.ts";
+import { checkJobLocations, checkJobRecord } from "./job_record_check.ts";
 import { DEFAULT_LIMITS, type InputLimits } from "./limits.ts";
 import { RemapRunner } from "./remap_passes.ts";
 import { runWarmStart } from "./run.ts";
@@ -53,7 +61,18 @@ export interface PlanResult {
   tasks: number;
   /** Tasks whose results from an earlier run were reused (they need not run again). */
   tasksReused: number;
-  /** `tasks.json`: a JSON array of `{job, task}` items (the Step Functions ItemReader input). */
+  /**
+   * `maps.json`: the map tasks (remap window passes), a JSON array of `{job, task}` items — the
+   * first phase's ItemReader input; every one must finish before any task of `tasks.json` runs.
+   */
+  mapsLocation: string;
+  /** Bucket of `mapsLocation` when it is on S3. */
+  mapsBucket?: string;
+  /** Key of `mapsLocation` when it is on S3. */
+  mapsKey?: string;
+  /** Number of map tasks (0: the first phase has nothing to do). */
+  mapTasks: number;
+  /** `tasks.json`: the other tasks, `{job, task}` items (the second phase's ItemReader input). */
   tasksLocation: string;
   /** Bucket of `tasksLocation` when it is on S3 (the ItemReader's parameters). */
   tasksBucket?: string;
@@ -190,6 +209,7 @@ export async function runJobOp(
             ...sources,
             remaps,
             layouts: opened.layouts,
+            memory,
             ...(options.signal ? { signal: options.signal } : {}),
           },
           m.job,
@@ -207,6 +227,7 @@ export async function runJobOp(
     case "abort": {
       const record = await readJobRecord(store, m.job).catch(() => undefined);
       if (record) {
+        checkJobLocations(record, m.job);
         await abortJob(store, m.job, record);
         const held = await peekClaim(store, record.plan.output).catch(() => undefined);
         if (held?.jobId === record.jobId) await store.delete(claimLocation(record.plan.output));
@@ -233,16 +254,30 @@ async function planJob(
   });
   const jobId = jobIdOf(spec);
   if (report.outcome !== "planned" || !report.job) {
-    return { job: "", jobId, tasks: 0, tasksReused: 0, tasksLocation: "", published: true };
+    return {
+      job: "",
+      jobId,
+      tasks: 0,
+      tasksReused: 0,
+      mapsLocation: "",
+      mapTasks: 0,
+      tasksLocation: "",
+      published: true,
+    };
   }
-  const where = parseLocation(report.job.tasksLocation);
+  const tasksAt = parseLocation(report.job.tasksLocation);
+  const mapsAt = parseLocation(report.job.mapsLocation);
+  const record = await readJobRecord(store, report.job.dir);
   return {
     job: report.job.dir,
     jobId,
     tasks: report.totals.tasks ?? 0,
     tasksReused: report.totals.tasksReused ?? 0,
+    mapsLocation: report.job.mapsLocation,
+    ...(mapsAt.scheme === "s3" ? { mapsBucket: mapsAt.bucket, mapsKey: mapsAt.key } : {}),
+    mapTasks: record ? taskPhases(record)[0].length : 0,
     tasksLocation: report.job.tasksLocation,
-    ...(where.scheme === "s3" ? { tasksBucket: where.bucket, tasksKey: where.key } : {}),
+    ...(tasksAt.scheme === "s3" ? { tasksBucket: tasksAt.bucket, tasksKey: tasksAt.key } : {}),
   };
 }
 
@@ -254,13 +289,17 @@ async function openJobDir(store: JobStore, job: string, limits: InputLimits) {
       location: job,
     });
   }
-  for (const [location, etag] of Object.entries(record.inputs)) store.pin(location, etag);
+  checkJobLocations(record, job);
+  for (const [location, etag] of Object.entries(record.inputs ?? {})) {
+    if (typeof etag === "string") store.pin(location, etag);
+  }
   const { plan } = record;
   const [oldIndex, newIndex] = await Promise.all([
     readBundleIndex(store, plan.oldPrefix, { maxBytes: limits.maxIndexBytes }),
     readBundleIndex(store, plan.newPrefix, { maxBytes: limits.maxIndexBytes }),
   ]);
   const layouts: ShardLayout[] = planLayout(plan, { oldIndex, newIndex }, store);
+  checkJobRecord(record, job, layouts);
   // The copies are the plan's, whatever this worker's store would choose.
   layouts.forEach((l, i) => {
     l.serverSide = record.shards[i].serverSide;
@@ -287,7 +326,7 @@ async function commitJob(
   const keep = new Set(record.shards.map((s) => s.upload.uploadId));
   const prepared = await prepareOutput(store, plan, record.inputDirs, who, keep);
   if (prepared.published) {
-    await closeJob(store, job, record.spill);
+    await closeJob(store, job, record);
     return { ...prepared.published.report, outcome: "already_published" };
   }
   const progress = { visible: false };
@@ -303,7 +342,7 @@ async function commitJob(
       ...(record.newIndexEtag ? { newIndexEtag: record.newIndexEtag } : {}),
     }, progress);
     ok = true;
-    await closeJob(store, job, record.spill);
+    await closeJob(store, job, record);
     return { ...report, outcome: committed.converged ? "converged" : "written" };
   } catch (e) {
     if (e instanceof ObjectChangedError || (e instanceof StorageError && !e.retryable)) {

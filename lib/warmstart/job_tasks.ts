@@ -17,7 +17,9 @@ import {
   payloadCrc,
 } from "../checkpoint/mod.ts";
 import {
+  basenameLocation,
   type JobStore,
+  joinLocation,
   type PartResult,
   PreconditionFailedError,
   StorageError,
@@ -27,19 +29,22 @@ import {
 import type { StagedData } from "./executor.ts";
 import {
   type JobPlanRecord,
-  type MapsRecord,
-  mapsRecordLocation,
+  mapsListLocation,
   planRecordLocation,
   type TaskRecord,
   taskRecordLocation,
   tasksListLocation,
 } from "./job_files.ts";
+import type { JobMemory } from "./job_memory.ts";
 import { readRecord, writeRecord } from "./json_record.ts";
+import { RemapRunner } from "./remap_passes.ts";
 import { isVerbatim, planLayout, type ShardLayout } from "./layout.ts";
+import { checkJobLocations, checkJobRecord } from "./job_record_check.ts";
 import { partTable, type PlannedPart } from "./part_table.ts";
 import type { Plan } from "./plan.ts";
 import { segmentRange, type SegmentSources } from "./segment_reader.ts";
-import { removeSpillArea } from "./spill_area.ts";
+import { removeSpillArea, spillArea } from "./spill_area.ts";
+import { bookkeepingDir } from "./marker.ts";
 import { type PlannedTask, type SourceToCheck, splitTasks, type TaskBounds } from "./task_split.ts";
 import { checksumMismatch, planSources, sourceId, verifySources } from "./verify_sources.ts";
 
@@ -127,88 +132,119 @@ export function layoutJob(
   const sources: SourceToCheck[] = planSources(plan, indexes.old, indexes.new)
     .map((s) => ({ id: sourceId(s.side, s.entry), size: s.entry.size }))
     .filter((s) => !skip.has(s.id));
-  const tasks = splitTasks(tables, bounds, whole, sources);
+  const passes = plan.remapPasses.map((p) => ({
+    pass: p.id,
+    windows: Math.ceil((p.oldEnd - p.oldStart) / p.windowRows),
+    windowBytes: p.windowRows * p.rowBytes,
+  }));
+  const tasks = splitTasks(tables, bounds, whole, sources, passes);
   return { layouts, rules, tables, tasks };
 }
 
 /**
  * The job's files and uploads: an earlier run's, when its plan record is there and every upload
- * still exists, else new ones (created here, recorded create-only: of two runs racing, one
- * record wins and the other's uploads are aborted).
+ * still exists, else new ones — a new **generation**: created here, recorded create-only (of two
+ * runs racing, one record wins and the other's uploads are aborted). A record whose uploads are
+ * gone (a commit that died after completing them, an abort) is stale: it is replaced, and every
+ * result of its generation is ignored from then on (results name their generation).
  *
  * @param store the job's store
  * @param job the job directory
- * @param fresh the record to write when there is none (its `shards[].upload` are filled here)
+ * @param fresh the record to write when there is none (uploads, generation and the spill area's
+ *   generation suffix are filled in here)
  * @returns the job's record and whether it was an earlier run's
  */
 export async function openJob(
   store: JobStore,
   job: string,
-  fresh: Omit<JobPlanRecord, "shards"> & {
+  fresh: Omit<JobPlanRecord, "shards" | "generation"> & {
     shards: Array<Omit<JobPlanRecord["shards"][number], "upload">>;
   },
+  layouts: ShardLayout[],
 ): Promise<{ record: JobPlanRecord; reused: boolean }> {
-  const earlier = await usableRecord(store, job, fresh.planId);
-  if (earlier) return { record: earlier, reused: true };
-  const shards: JobPlanRecord["shards"] = [];
-  try {
-    for (const s of fresh.shards) {
-      shards.push({ ...s, upload: await store.createUpload(s.location) });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const earlier = await readJobRecord(store, job).catch(() => undefined);
+    if (earlier && await usable(store, earlier, fresh.planId, job, layouts)) {
+      return { record: earlier, reused: true };
     }
-    const record: JobPlanRecord = { ...fresh, shards };
-    await writeRecord(store, planRecordLocation(job), record, true);
-    await writeRecord(
-      store,
-      tasksListLocation(job),
-      record.tasks.map((_, task) => ({ job, task })),
-    );
-    return { record, reused: false };
-  } catch (e) {
-    await Promise.allSettled(shards.map((s) => store.abortUpload(s.upload)));
-    if (!(e instanceof PreconditionFailedError)) throw e;
-    const winner = await usableRecord(store, job, fresh.planId);
-    if (!winner) throw e;
-    await writeRecord(
-      store,
-      tasksListLocation(job),
-      winner.tasks.map((_, task) => ({ job, task })),
-    );
-    return { record: winner, reused: true };
+    if (earlier) {
+      // Stale (or not a valid record): its generation's spill goes, when it is this job's, and
+      // the record, so a new one can be created.
+      try {
+        checkJobLocations(earlier, job);
+        await removeSpillArea(store, earlier.spill);
+      } catch { /* not a record of this job: its spill is not ours to delete */ }
+      await store.delete(planRecordLocation(job));
+    }
+    const generation = crypto.randomUUID().slice(0, 8);
+    const shards: JobPlanRecord["shards"] = [];
+    try {
+      for (const s of fresh.shards) {
+        shards.push({ ...s, upload: await store.createUpload(s.location) });
+      }
+      const record: JobPlanRecord = {
+        ...fresh,
+        generation,
+        spill: `${fresh.spill}${generation}.`,
+        shards,
+      };
+      await writeRecord(store, planRecordLocation(job), record, true);
+      await writeTaskLists(store, job, record);
+      return { record, reused: false };
+    } catch (e) {
+      await Promise.allSettled(shards.map((s) => store.abortUpload(s.upload)));
+      if (!(e instanceof PreconditionFailedError)) throw e;
+      // Another run created its generation first: use it (next round), or replace it if stale.
+    }
   }
+  throw new StorageError(`${job}: could not open the job (other runs keep replacing it)`, {
+    location: job,
+    retryable: true,
+  });
 }
 
-/** The record of `job` when it is this plan's and its uploads are all still open. */
-async function usableRecord(
+/** The tasks of each phase: map tasks (`maps.json`), then the rest (`tasks.json`). */
+export function taskPhases(record: JobPlanRecord): [number[], number[]] {
+  const maps: number[] = [];
+  const rest: number[] = [];
+  record.tasks.forEach((t, i) => (t.kind === "map" ? maps : rest).push(i));
+  return [maps, rest];
+}
+
+/** Writes `maps.json` and `tasks.json` (the messages of the two phases). */
+async function writeTaskLists(store: Store, job: string, record: JobPlanRecord): Promise<void> {
+  const [maps, rest] = taskPhases(record);
+  await writeRecord(store, mapsListLocation(job), maps.map((task) => ({ job, task })));
+  await writeRecord(store, tasksListLocation(job), rest.map((task) => ({ job, task })));
+}
+
+/** True when `record` is a valid record of this plan and its uploads are all still open. */
+async function usable(
   store: JobStore,
-  job: string,
+  record: JobPlanRecord,
   planId: string,
-): Promise<JobPlanRecord | undefined> {
-  const record = await readJobRecord(store, job).catch(() => undefined);
-  if (!record || record.planId !== planId) return undefined;
+  job: string,
+  layouts: ShardLayout[],
+): Promise<boolean> {
+  if (record.planId !== planId) return false;
+  try {
+    checkJobRecord(record, job, layouts);
+  } catch {
+    return false;
+  }
   for (const s of record.shards) {
     try {
       await store.listParts(s.upload);
     } catch {
-      return undefined;
+      return false;
     }
   }
-  return record;
+  return true;
 }
 
 /** `plan.json` of `job`, or undefined. */
 export function readJobRecord(store: Store, job: string): Promise<JobPlanRecord | undefined> {
   return readRecord<JobPlanRecord>(store, planRecordLocation(job));
-}
-
-/** Records that the remap window passes spilled (the sources they checked on the way). */
-export async function recordMaps(store: Store, job: string, verified: Set<string>): Promise<void> {
-  const record: MapsRecord = { verified: [...verified] };
-  await writeRecord(store, mapsRecordLocation(job), record);
-}
-
-/** `maps.json` of `job`, or undefined when the window passes have not spilled. */
-export function readMaps(store: Store, job: string): Promise<MapsRecord | undefined> {
-  return readRecord<MapsRecord>(store, mapsRecordLocation(job));
 }
 
 /** The result of task `task`, when it is there and belongs to this plan. */
@@ -221,13 +257,17 @@ export async function readTaskRecord(
   const r = await readRecord<TaskRecord>(store, taskRecordLocation(job, task)).catch(() =>
     undefined
   );
-  return r && r.planId === record.planId && r.task === task ? r : undefined;
+  return r && r.planId === record.planId && r.generation === record.generation && r.task === task
+    ? r
+    : undefined;
 }
 
 /** What a task needs besides the job's record. */
 export interface TaskSources extends SegmentSources {
   /** The shards' layouts (layoutJob's: recomputed from the plan, pure). */
   layouts: ShardLayout[];
+  /** The job memory a map task's window pass carves its buffers from. */
+  memory: JobMemory;
   /** Aborts the task. */
   signal?: AbortSignal;
 }
@@ -255,9 +295,40 @@ export async function runTask(
     throw new RangeError(`task ${task} is not a task of ${job} (0..${record.tasks.length - 1})`);
   }
   if (await readTaskRecord(src.store, job, record, task)) return { reused: true, bytes: 0 };
+  if (planned.kind !== "map") {
+    // Every other task reads what the map tasks spilled: they must all have finished.
+    const maps = taskPhases(record)[0];
+    const missing: number[] = [];
+    for (const i of maps) if (!await readTaskRecord(src.store, job, record, i)) missing.push(i);
+    if (missing.length > 0) throw new JobIncompleteError(job, missing);
+  }
   let result: TaskRecord;
-  if (planned.kind === "verify") {
-    const maps = await readMaps(src.store, job);
+  if (planned.kind === "map") {
+    // The window pass, for these windows: spills into the job's area (one PUT per window).
+    const checked = new Set<string>();
+    const runner = new RemapRunner(
+      { ...src, verified: checked },
+      record.plan.remapPasses,
+      record.spill,
+      { memory: src.memory, ...(src.signal ? { signal: src.signal } : {}) },
+    );
+    await runner.mapWindows(planned.pass, planned.first, planned.first + planned.count);
+    result = {
+      planId: record.planId,
+      generation: record.generation,
+      task,
+      parts: [],
+      crcs: [],
+      verified: 0,
+      checked: [...checked],
+    };
+  } else if (planned.kind === "verify") {
+    // What the map tasks read whole was checked on the way.
+    const mapped = new Set<string>();
+    for (const i of taskPhases(record)[0]) {
+      const r = await readTaskRecord(src.store, job, record, i);
+      for (const id of r?.checked ?? []) mapped.add(id);
+    }
     const ids = new Set(planned.sources);
     const sources = planSources(record.plan, src.oldIndex, src.newIndex)
       .filter((s) => ids.has(sourceId(s.side, s.entry)));
@@ -265,16 +336,27 @@ export async function runTask(
       src.store,
       { old: src.oldIndex, new: src.newIndex },
       sources,
-      { verified: new Set(maps?.verified ?? []), ...(src.signal ? { signal: src.signal } : {}) },
+      { verified: mapped, ...(src.signal ? { signal: src.signal } : {}) },
     );
-    result = { planId: record.planId, task, parts: [], crcs: [], verified };
+    result = {
+      planId: record.planId,
+      generation: record.generation,
+      task,
+      parts: [],
+      crcs: [],
+      verified,
+    };
   } else {
     result = await writeParts(src, record, task, planned);
   }
   try {
     await writeRecord(src.store, taskRecordLocation(job, task), result, true);
   } catch (e) {
-    if (!(e instanceof PreconditionFailedError)) throw e; // a duplicate of this task finished first
+    if (!(e instanceof PreconditionFailedError)) throw e;
+    // A duplicate of this task finished first — or a result of a dead generation is there.
+    if (!await readTaskRecord(src.store, job, record, task)) {
+      await writeRecord(src.store, taskRecordLocation(job, task), result);
+    }
   }
   return {
     reused: false,
@@ -346,6 +428,7 @@ async function writeParts(
   parts.sort((a, b) => a.partNumber - b.partNumber);
   return {
     planId: record.planId,
+    generation: record.generation,
     task,
     parts,
     crcs: [...crcs].map(([tensor, r]) => {
@@ -538,18 +621,38 @@ export async function assembleJob(
   return { shards, entries, bytesWritten: shards.reduce((n, s) => n + s.size, 0) };
 }
 
-/** Removes the job's files and spill (after a publish: the marker answers reruns). */
-export async function closeJob(store: Store, job: string, spill: string): Promise<void> {
+/** Removes the job's files and spill (the plan record last: while it is there, a rerun finds it). */
+async function removeJobFiles(store: Store, job: string, spill: string): Promise<void> {
   await removeSpillArea(store, spill);
   const files = await store.list(job).catch(() => [] as string[]);
-  // The plan record goes last: while it is there, a rerun finds the job.
   const plan = planRecordLocation(job);
   await Promise.allSettled(files.filter((f) => f !== plan).map((f) => store.delete(f)));
   await store.delete(plan).catch(() => {});
 }
 
+/**
+ * After a publish (the marker answers reruns): removes the job's files and spill, and those of
+ * every other plan of this job for this output (a run killed under other task bounds left them;
+ * their uploads went with the publish's leftovers).
+ */
+export async function closeJob(store: Store, job: string, record: JobPlanRecord): Promise<void> {
+  await removeJobFiles(store, job, record.spill);
+  const { output } = record.plan;
+  const prefix = joinLocation(bookkeepingDir(output), `${basenameLocation(output)}.`);
+  const others = new Set<string>();
+  for (const l of await store.list(prefix).catch(() => [] as string[])) {
+    const m = /^([0-9a-f]{16})\//.exec(l.slice(prefix.length));
+    if (m) others.add(`${prefix}${m[1]}/`);
+  }
+  for (const other of others) {
+    await Promise.allSettled((await store.list(other)).map((f) => store.delete(f)));
+  }
+  // Every spill area of this job (all plans, all generations), and the one-process run's.
+  await removeSpillArea(store, spillArea(output, record.jobId));
+}
+
 /** Aborts every upload of the job and removes its files: nothing of it is published. */
 export async function abortJob(store: Store, job: string, record: JobPlanRecord): Promise<void> {
   await Promise.allSettled(record.shards.map((s) => store.abortUpload(s.upload)));
-  await closeJob(store, job, record.spill);
+  await removeJobFiles(store, job, record.spill);
 }

@@ -1,15 +1,14 @@
 /**
  * The part table of an output shard: part number → byte range, each part either one server-side
- * copy of a verbatim range or streamed bytes. The rules are the multipart writer's
- * (storage/multipart_writer.ts) on lengths instead of bytes: streamed parts of the store's part
- * size (storage/part_size.ts, sized so the shard fits 10,000 parts), a copy range of at least the
- * minimum copy size becomes copy parts (a short streamed part before it is topped up to the
- * minimum part with its first bytes), and in equal-part mode copies are cut on the part grid.
- * Pure: the same table from the same plan and rules, in every process.
+ * copy of a verbatim range or streamed bytes, cut as the multipart writer
+ * (storage/multipart_writer.ts) cuts the same pieces: streamed parts of the store's part size
+ * (storage/part_size.ts, sized so the shard fits 10,000 parts), copy ranges by the one cutting
+ * rule (storage/part_cutter.ts). Pure: the same table from the same plan and rules, in every
+ * process.
  *
  * @module
  */
-import { type CopyPiece, MAX_PARTS, PartSizer, type UploadRules } from "../storage/mod.ts";
+import { type CopyPiece, cutCopy, MAX_PARTS, PartSizer, type UploadRules } from "../storage/mod.ts";
 import type { ShardLayout } from "./layout.ts";
 
 /** One part of a shard's upload. */
@@ -71,45 +70,26 @@ export function partTable(layout: ShardLayout, rules: UploadRules): PlannedPart[
   };
   for (const item of layout.items) {
     const piece = item.copy;
-    let len = item.length;
-    if (!piece || len < minCopy) {
-      stream(len);
+    if (!piece) {
+      stream(item.length);
       continue;
     }
+    // The one cutting rule (storage/part_cutter.ts), the multipart writer's.
     let off = piece.offset;
-    if (sizer.equalParts) {
-      const p = sizeFor();
-      if (pending > 0) {
-        const k = p - pending;
-        if (len - k < p) {
-          stream(len);
-          continue;
-        }
-        stream(k);
-        off += k;
-        len -= k;
-      }
-      for (; len >= p; off += p, len -= p) copyPart(piece, off, p);
-      stream(len);
-      continue;
-    }
-    if (pending >= minPart) flush();
-    if (pending > 0) {
-      const k = minPart - pending;
-      if (len - k < minCopy) {
-        stream(len);
-        continue;
-      }
-      stream(k);
-      flush();
-      off += k;
-      len -= k;
-    }
-    const n = Math.ceil(len / rules.maxCopyPartSize);
-    for (let i = 0; i < n; i++) {
-      const chunk = i < n - 1 ? Math.floor(len / n) : len - Math.floor(len / n) * (n - 1);
-      copyPart(piece, off, chunk);
-      off += chunk;
+    for (
+      const step of cutCopy(item.length, {
+        equalParts: sizer.equalParts,
+        partSize: sizeFor(),
+        minPartSize: minPart,
+        minCopySize: minCopy,
+        maxCopyPartSize: rules.maxCopyPartSize,
+        pending,
+      })
+    ) {
+      if (step.kind === "flush") flush();
+      else if (step.kind === "stream") stream(step.length);
+      else copyPart(piece, off, step.length);
+      if (step.kind !== "flush") off += step.length;
     }
   }
   flush();

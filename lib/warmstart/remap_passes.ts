@@ -280,8 +280,25 @@ export class RemapRunner {
     return state.mapped;
   }
 
-  /** The window pass: every window read once, its spill written to the sink. */
-  async #map(state: PassState): Promise<void> {
+  /** Number of windows of pass `id` (a split job cuts its window pass into map tasks). */
+  windows(id: number): number {
+    return this.#states.get(id)?.layout.windows ?? 0;
+  }
+
+  /**
+   * Runs windows [w0, w1) of the window pass of `buckets` pass `id` (a map task of a split job):
+   * their spills are written to the store, to be read by the bucket passes of other tasks.
+   */
+  async mapWindows(id: number, w0: number, w1: number): Promise<void> {
+    const state = this.#states.get(id);
+    if (!state || state.pass.strategy !== "buckets") {
+      throw new Error(`internal: no buckets pass ${id} to map`);
+    }
+    await this.#map(state, w0, w1);
+  }
+
+  /** The window pass: windows [w0, w1) (default all) read once, their spills written to the sink. */
+  async #map(state: PassState, w0 = 0, w1 = state.layout.windows): Promise<void> {
     const { pass, layout } = state;
     const { store, oldIndex } = this.#src;
     const shape = oldIndex.get(pass.oldKey)?.shape ?? [];
@@ -319,7 +336,9 @@ export class RemapRunner {
       orderBuffer = this.#memory.take(rows * per);
       return order = windowOrder(pass, layout, w, w1, orderBuffer);
     };
-    const todo = [...layout.spillBytes.keys()].filter((w) => layout.spillBytes[w] > 0);
+    const todo = [...layout.spillBytes.keys()].filter((w) =>
+      w >= w0 && w < w1 && layout.spillBytes[w] > 0
+    );
     // When the windows are the whole of a table stored as one entry, its stored CRC32C is checked
     // on the way (so the integrity check need not read it again).
     const entry = oldIndex.get(pass.oldKey);

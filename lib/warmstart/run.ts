@@ -38,13 +38,18 @@ import {
   layoutJob,
   openJob,
   readJobRecord,
-  readMaps,
   readTaskRecord,
-  recordMaps,
   runTask,
   spillEveryPass,
+  taskPhases,
 } from "./job_tasks.ts";
-import { jobDirectory, planIdOf, tasksListLocation } from "./job_files.ts";
+import {
+  jobDirectory,
+  type JobPlanRecord,
+  mapsListLocation,
+  planIdOf,
+  tasksListLocation,
+} from "./job_files.ts";
 import { type TaskBounds, taskBounds } from "./task_split.ts";
 import { DEFAULT_TUNING, type Tuning } from "./tuning.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
@@ -247,9 +252,12 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   let end: "published" | "failed" | "failed_visible" | "planned" = "failed";
   try {
     let tasks: { tasks: number; tasksReused: number } | undefined;
+    let record: JobPlanRecord | undefined;
     if (job) {
       spillEveryPass(plan);
-      const area = spillArea(spec.output, who.jobId, options.spillTo);
+      // The plan's own area (openJob adds the generation): an earlier plan of this job (other
+      // bounds, other inputs) never shares a spill name with it.
+      const area = spillArea(spec.output, `${who.jobId}.${job.planId}`, options.spillTo);
       const split = await runSplit(store, job, plan, inputs, tuning, options, {
         layout: trial,
         bounds,
@@ -267,11 +275,16 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
         return {
           ...report(false),
           totals: { ...report(false).totals, tasks: split.tasks, tasksReused: split.tasksReused },
-          job: { dir: job.dir, tasksLocation: tasksListLocation(job.dir) },
+          job: {
+            dir: job.dir,
+            mapsLocation: mapsListLocation(job.dir),
+            tasksLocation: tasksListLocation(job.dir),
+          },
           outcome: "planned",
         };
       }
       staged = split.staged;
+      record = split.record;
       tasks = { tasks: split.tasks, tasksReused: split.tasksReused };
     } else {
       staged = await stageVerified(store, plan, inputs, tuning, options, {
@@ -288,7 +301,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     }, commit);
     ok = true;
     staged = undefined;
-    if (job) await closeJob(store, job.dir, spillArea(spec.output, who.jobId, options.spillTo));
+    if (job) await closeJob(store, job.dir, record!);
     progress("done", `wrote ${spec.output} (${final.totals.bytesWritten} bytes)`);
     return { ...final, outcome: committed.converged ? "converged" : "written" };
   } catch (e) {
@@ -353,7 +366,13 @@ async function runSplit(
   s: SplitJob,
 ): Promise<
   | { planned: true; tasks: number; tasksReused: number }
-  | { planned: false; tasks: number; tasksReused: number; staged: StagedData }
+  | {
+    planned: false;
+    tasks: number;
+    tasksReused: number;
+    staged: StagedData;
+    record: JobPlanRecord;
+  }
 > {
   const { layout } = s;
   const { record } = await openJob(store, job.dir, {
@@ -378,7 +397,7 @@ async function runSplit(
       ? { trigger: s.record.publish.who.trigger }
       : {}),
     overwrite: s.record.publish.who.overwrite,
-  });
+  }, layout.layouts);
   const sources = {
     store,
     oldIndex: inputs.old.index,
@@ -388,51 +407,50 @@ async function runSplit(
     buffers: new ChunkBuffers(s.memory, tuning),
   };
   try {
-    if (plan.remapPasses.length > 0 && !await readMaps(store, job.dir)) {
-      // The window passes (map) once, for every task; their spill stays until the job closes.
-      const map = new RemapRunner(sources, plan.remapPasses, s.area, {
-        memory: s.memory,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      await removeSpillArea(store, s.area);
-      await map.prepare();
-      await recordMaps(store, job.dir, sources.verified);
-    }
     const done = await Promise.all(
       record.tasks.map((_, i) => readTaskRecord(store, job.dir, record, i)),
     );
-    const pending = done.flatMap((r, i) => r ? [] : [i]);
-    const counts = {
-      tasks: record.tasks.length,
-      tasksReused: record.tasks.length - pending.length,
-    };
+    const left = (phase: number[]) => phase.filter((i) => !done[i]);
+    const phases = taskPhases(record).map(left);
+    const pending = phases.flat().length;
+    const counts = { tasks: record.tasks.length, tasksReused: record.tasks.length - pending };
     if (options.split?.planOnly) return { planned: true, ...counts };
-    const elsewhere = pending.length > 0 && options.split?.runTasks !== undefined &&
-      await options.split.runTasks(job.dir, pending);
-    if (!elsewhere) {
-      const remaps = new RemapRunner(sources, plan.remapPasses, s.area, {
-        memory: s.memory,
-        attached: true,
-      });
-      const src = {
-        ...sources,
-        remaps,
-        layouts: layout.layouts,
-        ...(options.signal ? { signal: options.signal } : {}),
-      };
-      for (const [n, i] of pending.entries()) {
-        options.signal?.throwIfAborted();
-        options.onProgress?.({
-          phase: "write-data",
-          message: `task ${i} (${n + 1} of ${pending.length})`,
-        });
-        await runTask(src, job.dir, record, i);
+    const remaps = new RemapRunner(sources, plan.remapPasses, record.spill, {
+      memory: s.memory,
+      attached: true,
+    });
+    const src = {
+      ...sources,
+      remaps,
+      layouts: layout.layouts,
+      memory: s.memory,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    try {
+      // The map tasks (remap window passes) spill what every other task reads: they go first.
+      let n = 0;
+      for (const phase of phases) {
+        if (phase.length === 0) continue;
+        const elsewhere = options.split?.runTasks !== undefined &&
+          await options.split.runTasks(job.dir, phase);
+        if (elsewhere) {
+          n += phase.length;
+          continue;
+        }
+        for (const i of phase) {
+          options.signal?.throwIfAborted();
+          options.onProgress?.({
+            phase: "write-data",
+            message: `task ${i} (${++n} of ${pending}, ${record.tasks[i].kind})`,
+          });
+          await runTask(src, job.dir, record, i);
+        }
       }
+    } finally {
       await remaps.cleanup();
     }
     const staged = await assembleJob(store, job.dir, record, layout.layouts);
-    return { planned: false, ...counts, staged };
+    return { planned: false, ...counts, staged, record };
   } finally {
     sources.buffers.release();
   }

@@ -1,5 +1,7 @@
 /**
- * Cuts a job into tasks: each shard's consecutive parts grouped while the group's streamed bytes
+ * Cuts a job into tasks: first the map tasks of its remap passes (consecutive windows of a
+ * pass's window pass, each reading at most the streamed bound of OLD: they spill the rows every
+ * part task then reads back), then each shard's consecutive parts grouped while the group's streamed bytes
  * (bytes that pass through a worker) and copied bytes (server-side copies) stay within bounds,
  * never cutting inside a streamed string or variant tensor (TF checksums those by element, so
  * one task writes them whole); then the re-reads that check the sources no part task reads whole
@@ -34,6 +36,8 @@ export function taskBounds(taskBytes?: number): TaskBounds {
 
 /** One task of a split job. */
 export type PlannedTask =
+  /** Windows [first, first + count) of the window pass of remap pass `pass` (remap_passes.ts). */
+  | { kind: "map"; pass: number; first: number; count: number }
   /** Parts [first, first + count) of shard `shard` (an index in the plan's shards). */
   | {
     kind: "parts";
@@ -55,6 +59,16 @@ export interface SourceToCheck {
   size: number;
 }
 
+/** The window pass of one remap pass, as map tasks cut it. */
+export interface WindowPass {
+  /** The pass id. */
+  pass: number;
+  /** Its windows. */
+  windows: number;
+  /** Bytes of OLD one window reads. */
+  windowBytes: number;
+}
+
 /**
  * The tasks of a job (see module docs).
  *
@@ -62,15 +76,23 @@ export interface SourceToCheck {
  * @param bounds what one task may move
  * @param whole byte ranges of each shard that one task must write whole (by shard index)
  * @param sources the sources to check by re-reading
- * @returns the tasks: parts tasks in shard and byte order, then verify tasks
+ * @param passes the window passes of the job's remaps
+ * @returns the tasks: map tasks, parts tasks in shard and byte order, then verify tasks
  */
 export function splitTasks(
   tables: PlannedPart[][],
   bounds: TaskBounds,
   whole: Array<Array<[number, number]>>,
   sources: SourceToCheck[],
+  passes: WindowPass[] = [],
 ): PlannedTask[] {
   const tasks: PlannedTask[] = [];
+  for (const p of passes) {
+    const per = Math.max(1, Math.floor(bounds.streamBytes / Math.max(1, p.windowBytes)));
+    for (let first = 0; first < p.windows; first += per) {
+      tasks.push({ kind: "map", pass: p.pass, first, count: Math.min(per, p.windows - first) });
+    }
+  }
   tables.forEach((parts, shard) => {
     const inside = (x: number) => whole[shard].some(([lo, hi]) => lo < x && x < hi);
     let first = 0;

@@ -126,7 +126,7 @@ export interface Report {
    * A split job (job_tasks.ts): its directory, and the task list a distributed run hands out
    * (outcome "planned": the tasks are to run elsewhere, then the commit).
    */
-  job?: { dir: string; tasksLocation: string };
+  job?: { dir: string; mapsLocation: string; tasksLocation: string };
   /** Likely mistakes in the settings (errors instead with `"strict": true`). */
   warnings?: string[];
   /** Counts and byte totals. */

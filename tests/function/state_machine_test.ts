@@ -34,22 +34,40 @@ type State = Record<string, unknown> & {
 };
 const states = (d: unknown) => (d as { States: Record<string, State> }).States;
 
-Deno.test("the shipped ASL: Plan -> Distributed Map over tasks.json -> Commit, Catch -> Abort", () => {
+Deno.test("the shipped ASL: Plan -> Distributed Maps over maps.json, then tasks.json -> Commit, Catch -> Abort", () => {
   // The file in deploy/ is the source's (scripts/state_machine_asl.ts writes it).
   assert.deepEqual(deployed, shipped);
   const s = states(shipped);
   assert.equal((shipped as { StartAt: string }).StartAt, "Defaults");
-  const map = s.Tasks;
-  assert.equal(map.Type, "Map");
-  assert.deepEqual(map.ItemProcessor!.ProcessorConfig, {
-    Mode: "DISTRIBUTED",
-    ExecutionType: "STANDARD",
-  });
-  assert.equal(map.ItemReader!.Resource, "arn:aws:states:::s3:getObject");
-  assert.equal(map.ItemReader!.ReaderConfig.InputType, "JSON");
-  assert.equal(map.ResultPath, null, "the Map's results are dropped (the state stays small)");
-  assert.equal(map.Next, "Commit");
-  const callbacks = [s.Plan, s.Commit, s.Abort, ...Object.values(map.ItemProcessor!.States)];
+  // The map tasks (remap window passes) run first, when the plan has any; then the rest.
+  assert.deepEqual(
+    (s["Maps?"].Choices as Array<Record<string, unknown>>).map((c) => [c.Variable, c.Next]),
+    [["$.plan.mapTasks", "Maps"]],
+  );
+  assert.equal(s["Maps?"].Default, "Tasks");
+  for (const [name, list, next] of [["Maps", "maps", "Tasks"], ["Tasks", "tasks", "Commit"]]) {
+    const map = s[name];
+    assert.equal(map.Type, "Map");
+    assert.deepEqual(map.ItemProcessor!.ProcessorConfig, {
+      Mode: "DISTRIBUTED",
+      ExecutionType: "STANDARD",
+    });
+    assert.equal(map.ItemReader!.Resource, "arn:aws:states:::s3:getObject");
+    assert.equal(map.ItemReader!.ReaderConfig.InputType, "JSON");
+    assert.deepEqual(map.ItemReader!.Parameters, {
+      "Bucket.$": `$.plan.${list}Bucket`,
+      "Key.$": `$.plan.${list}Key`,
+    });
+    assert.equal(map.ResultPath, null, "the Map's results are dropped (the state stays small)");
+    assert.equal(map.Next, next);
+  }
+  const callbacks = [
+    s.Plan,
+    s.Commit,
+    s.Abort,
+    ...Object.values(s.Maps.ItemProcessor!.States),
+    ...Object.values(s.Tasks.ItemProcessor!.States),
+  ];
   for (const task of callbacks) {
     assert.equal(task.Resource, "arn:aws:states:::sqs:sendMessage.waitForTaskToken");
     assert.ok(typeof task.TimeoutSeconds === "number" && typeof task.HeartbeatSeconds === "number");
@@ -59,7 +77,7 @@ Deno.test("the shipped ASL: Plan -> Distributed Map over tasks.json -> Commit, C
     }
     assert.ok(!retried.includes(ERROR_FAILED) && !retried.includes(ERROR_INPUT_CHANGED));
   }
-  for (const name of ["Tasks", "Commit"]) assert.equal(s[name].Catch![0].Next, "Abort");
+  for (const name of ["Maps", "Tasks", "Commit"]) assert.equal(s[name].Catch![0].Next, "Abort");
   assert.equal(s.Plan.Catch![0].Next, "Failed", "no job was planned: nothing to abort");
   assert.equal(s.Abort.Next, "Failed");
   assert.equal(s.Failed.Type, "Fail");
@@ -81,14 +99,22 @@ Deno.test("stateMachineDefinition: the timing knobs, and forMoto's documented de
   const moto = states(stateMachineDefinition({ forMoto: true }));
   const prod = states(shipped);
   assert.equal(MOTO_DEVIATIONS.length, 1);
-  // Only the Map and its child change; three states are added; everything else is shipped.
+  // Only the Maps and their children change; three states each are added; the rest is shipped.
   const changed = Object.keys(moto).filter((k) =>
     JSON.stringify(moto[k]) !== JSON.stringify(prod[k])
   );
-  assert.deepEqual(changed.sort(), ["Tasks", "TasksChecked", "TasksFailed", "TasksOk?"]);
-  assert.equal(moto.Tasks.Next, "TasksChecked");
-  assert.equal((moto.TasksFailed.Parameters as Record<string, string>).Error, MOTO_TASK_FAILED);
-  assert.equal(moto.TasksFailed.Next, "Abort");
+  const phases = ["Maps", "Tasks"];
+  assert.deepEqual(
+    changed.sort(),
+    phases.flatMap((p) => [p, `${p}Checked`, `${p}Failed`, `${p}Ok?`]).sort(),
+  );
+  for (const [p, next] of [["Maps", "Tasks"], ["Tasks", "Commit"]]) {
+    assert.equal(moto[p].Next, `${p}Checked`);
+    assert.equal((moto[`${p}Failed`].Parameters as Record<string, string>).Error, MOTO_TASK_FAILED);
+    assert.equal(moto[`${p}Failed`].Next, "Abort");
+    const ok = (moto[`${p}Ok?`].Choices as Array<Record<string, unknown>>)[0];
+    assert.equal(ok.Next, next);
+  }
 });
 
 Deno.test("parseMessageBody: operations with their token; anything else is invalid, never thrown", () => {
