@@ -8,6 +8,32 @@
  */
 
 /**
+ * The timeouts and retries of every callback task: a task answers within an hour, a worker beats
+ * every 30 s (120 s without one: it died), and transient failures are retried 5 times, 5 s apart
+ * and doubling. A fresh object each time (state_machine.ts edits copies of the definition).
+ */
+function callbackTiming(): Record<string, unknown> {
+  return {
+    "TimeoutSeconds": 3600,
+    "HeartbeatSeconds": 120,
+    "Retry": [
+      {
+        "ErrorEquals": [
+          "WarmStart.Retryable",
+          "States.HeartbeatTimeout",
+          "States.Timeout",
+          "SQS.AmazonSQSException",
+          "SQS.SdkClientException",
+        ],
+        "IntervalSeconds": 5,
+        "MaxAttempts": 5,
+        "BackoffRate": 2,
+      },
+    ],
+  };
+}
+
+/**
  * A phase: a Distributed Map over one task list of the plan (`maps` or `tasks`), one SQS callback
  * task per item, then `next`; any failure goes to Abort.
  */
@@ -51,22 +77,7 @@ function taskMap(list: "maps" | "tasks", next: string): Record<string, unknown> 
               "taskToken.$": "$$.Task.Token",
             },
           },
-          "TimeoutSeconds": 3600,
-          "HeartbeatSeconds": 120,
-          "Retry": [
-            {
-              "ErrorEquals": [
-                "WarmStart.Retryable",
-                "States.HeartbeatTimeout",
-                "States.Timeout",
-                "SQS.AmazonSQSException",
-                "SQS.SdkClientException",
-              ],
-              "IntervalSeconds": 5,
-              "MaxAttempts": 5,
-              "BackoffRate": 2,
-            },
-          ],
+          ...callbackTiming(),
           "OutputPath": null,
           "End": true,
         },
@@ -118,22 +129,7 @@ export const WARM_START_ASL: Readonly<Record<string, unknown>> = {
           "taskToken.$": "$$.Task.Token",
         },
       },
-      "TimeoutSeconds": 3600,
-      "HeartbeatSeconds": 120,
-      "Retry": [
-        {
-          "ErrorEquals": [
-            "WarmStart.Retryable",
-            "States.HeartbeatTimeout",
-            "States.Timeout",
-            "SQS.AmazonSQSException",
-            "SQS.SdkClientException",
-          ],
-          "IntervalSeconds": 5,
-          "MaxAttempts": 5,
-          "BackoffRate": 2,
-        },
-      ],
+      ...callbackTiming(),
       "ResultPath": "$.plan",
       "Catch": [
         {
@@ -191,22 +187,7 @@ export const WARM_START_ASL: Readonly<Record<string, unknown>> = {
           "taskToken.$": "$$.Task.Token",
         },
       },
-      "TimeoutSeconds": 3600,
-      "HeartbeatSeconds": 120,
-      "Retry": [
-        {
-          "ErrorEquals": [
-            "WarmStart.Retryable",
-            "States.HeartbeatTimeout",
-            "States.Timeout",
-            "SQS.AmazonSQSException",
-            "SQS.SdkClientException",
-          ],
-          "IntervalSeconds": 5,
-          "MaxAttempts": 5,
-          "BackoffRate": 2,
-        },
-      ],
+      ...callbackTiming(),
       "ResultPath": "$.report",
       "Catch": [
         {
@@ -236,22 +217,7 @@ export const WARM_START_ASL: Readonly<Record<string, unknown>> = {
           "taskToken.$": "$$.Task.Token",
         },
       },
-      "TimeoutSeconds": 3600,
-      "HeartbeatSeconds": 120,
-      "Retry": [
-        {
-          "ErrorEquals": [
-            "WarmStart.Retryable",
-            "States.HeartbeatTimeout",
-            "States.Timeout",
-            "SQS.AmazonSQSException",
-            "SQS.SdkClientException",
-          ],
-          "IntervalSeconds": 5,
-          "MaxAttempts": 5,
-          "BackoffRate": 2,
-        },
-      ],
+      ...callbackTiming(),
       "ResultPath": "$.aborted",
       "Catch": [
         {

@@ -112,7 +112,12 @@ export async function prepareOutput(
   await checkOwnership(store, plan, inputDirs, { ours: held?.jobId === who.jobId, dead }, who);
   const claim = await claimOutput(store, output, who, who.claimTiming);
   try {
-    if (claim.start !== "shared") await abortLeftovers(store, output, keep);
+    // What dead runs left, but nothing a live run of this job may be writing right now (a
+    // claim or marker it is putting, an upload it stages): that is older than a live run's
+    // claim may go unrefreshed. The rest goes once this job publishes (removeLeftovers).
+    if (claim.start !== "shared") {
+      await abortLeftovers(store, output, keep, who.claimTiming.staleMs);
+    }
     return { claim };
   } catch (e) {
     await claim.release().catch(() => {});
@@ -193,19 +198,33 @@ export async function removeLeftovers(store: Store, output: string): Promise<voi
   await abortLeftovers(store, output).catch(() => {});
 }
 
-/** Aborts uploads under the output's names (and its bookkeeping), but those in `keep`. */
+/**
+ * Aborts uploads under the output's names (and its bookkeeping) and of its directory's state
+ * file (a run killed while writing it), but those in `keep` and, with `minAgeMs`, those started
+ * less than that long ago (or at an unknown time).
+ */
 async function abortLeftovers(
   store: Store,
   output: string,
   keep: ReadonlySet<string> = new Set(),
+  minAgeMs?: number,
 ): Promise<void> {
+  const old = (u: { initiated?: number }) =>
+    minAgeMs === undefined || (u.initiated !== undefined && Date.now() - u.initiated >= minAgeMs);
+  const state = joinLocation(dirnameLocation(output), STATE_FILE_NAME);
   const prefixes = [
     `${output}.`,
     joinLocation(bookkeepingDir(output), `${basenameLocation(output)}.`),
   ];
-  const uploads = (await Promise.all(prefixes.map((p) => store.listUploads(p)))).flat();
+  const uploads = [
+    ...(await Promise.all(prefixes.map((p) => store.listUploads(p)))).flat(),
+    // The state file's own (a prefix listing also finds `checkpoints/…` beside it).
+    ...(await store.listUploads(state)).filter((u) => u.location === state),
+  ];
   await Promise.all(
-    uploads.filter((u) => !keep.has(u.uploadId)).map((u) => store.abortUpload(u).catch(() => {})),
+    uploads.filter((u) => !keep.has(u.uploadId) && old(u)).map((u) =>
+      store.abortUpload(u).catch(() => {})
+    ),
   );
 }
 

@@ -121,7 +121,7 @@ export function layoutJob(
   );
   // Verbatim tensors streamed through a task are checked by their combined CRC at commit;
   // copies are re-read unless the store's checksums are trusted; every other source is re-read
-  // by a verify task (unless a remap's window pass read it whole: maps.json).
+  // by a verify task (unless a map task read it whole on the way).
   const skip = new Set<string>();
   layouts.forEach((l) => {
     plan.shards[l.index].tensors.forEach((t, ti) => {
@@ -313,15 +313,7 @@ export async function runTask(
       { memory: src.memory, ...(src.signal ? { signal: src.signal } : {}) },
     );
     await runner.mapWindows(planned.pass, planned.first, planned.first + planned.count);
-    result = {
-      planId: record.planId,
-      generation: record.generation,
-      task,
-      parts: [],
-      crcs: [],
-      verified: 0,
-      checked: [...checked],
-    };
+    result = { ...resultOf(record, task), verified: 0, checked: [...checked] };
   } else if (planned.kind === "verify") {
     // What the map tasks read whole was checked on the way.
     const mapped = new Set<string>();
@@ -338,14 +330,7 @@ export async function runTask(
       sources,
       { verified: mapped, ...(src.signal ? { signal: src.signal } : {}) },
     );
-    result = {
-      planId: record.planId,
-      generation: record.generation,
-      task,
-      parts: [],
-      crcs: [],
-      verified,
-    };
+    result = { ...resultOf(record, task), verified };
   } else {
     result = await writeParts(src, record, task, planned);
   }
@@ -361,6 +346,18 @@ export async function runTask(
   return {
     reused: false,
     bytes: planned.kind === "parts" ? planned.end - planned.offset : 0,
+  };
+}
+
+/** An empty result of task `task` of this generation. */
+function resultOf(record: JobPlanRecord, task: number): TaskRecord {
+  return {
+    planId: record.planId,
+    generation: record.generation,
+    task,
+    parts: [],
+    crcs: [],
+    verified: 0,
   };
 }
 

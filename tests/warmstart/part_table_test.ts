@@ -12,21 +12,10 @@ import type { LayoutItem, ShardLayout } from "../../lib/warmstart/layout.ts";
 import { partTable } from "../../lib/warmstart/part_table.ts";
 import { splitTasks } from "../../lib/warmstart/task_split.ts";
 import { decodeRecord, encodeRecord } from "../../lib/warmstart/json_record.ts";
-
-/** A deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../security/_fuzz.ts";
 
 function randomLayout(seed: number): ShardLayout {
-  const r = rng(seed);
+  const r = prng(seed);
   const items: LayoutItem[] = [];
   let at = 0;
   const n = 1 + Math.floor(r() * 12);
@@ -99,7 +88,7 @@ for (const equalParts of [false, true]) {
   Deno.test(`part table: ${equalParts ? "equal" : "growing"} parts cut where the writer cuts, 300 random layouts`, async () => {
     for (let seed = 0; seed < 300; seed++) {
       const layout = randomLayout(seed);
-      const r = rng(seed + 1e6);
+      const r = prng(seed + 1e6);
       const minPartSize = 5 + Math.floor(r() * 20);
       const rules: UploadRules = {
         minPartSize,
@@ -131,7 +120,7 @@ for (const equalParts of [false, true]) {
 
 Deno.test("task split: streamed and copied bytes within bounds, string tensors never cut, verify tasks grouped", () => {
   for (let seed = 0; seed < 200; seed++) {
-    const r = rng(seed);
+    const r = prng(seed);
     const layout = randomLayout(seed);
     const rules: UploadRules = {
       minPartSize: 1,
