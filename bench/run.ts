@@ -216,7 +216,7 @@ try {
   }
 
   // ---- 4. scale-out: the same remap split into tasks, in 1 and 2 pool workers ----------------
-  const SPLIT_BYTES = env("BENCH_TASK_BYTES", 64 * MiB);
+  const SPLIT_BYTES = env("BENCH_TASK_BYTES", 128 * MiB);
   const oneWorker = await best(() =>
     runJob(spec(anchorDir, anchor, "shuffled"), [outOf(anchorDir, "shuffled")], {}, {
       taskBytes: SPLIT_BYTES,
@@ -397,7 +397,7 @@ async function s3Part(
         await clearOut("s3://bench/anchor/out_shuffled");
         await clearOut("s3://bench/anchor/.warm_start");
         return await runJob(`s3://bench/anchor/${anchor.specs.shuffled}`, [], server.env, {
-          taskBytes: env("BENCH_TASK_BYTES", 64 * MiB),
+          taskBytes: env("BENCH_TASK_BYTES", 128 * MiB),
           workers,
         });
       });

@@ -79,13 +79,15 @@ export function errorText(e: unknown): string {
 
 /**
  * The engine with `--task-bytes` and `--workers`: a split job's tasks run in a pool of worker
- * processes (default: one per core; one worker: here, in-process).
+ * processes (`--workers K`; with `--task-bytes` alone, one per core; one worker: in-process).
  */
 function withSplit(
   deps: CliDeps,
   args: { workers?: number; taskBytes?: number },
 ): WarmStartRunner {
-  const workers = args.workers ?? navigator.hardwareConcurrency ?? 1;
+  // `--task-bytes` alone: one worker per core; neither flag: one pass (faster in one process).
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const workers = args.workers ?? (args.taskBytes !== undefined ? cores : 1);
   const pool = workers > 1 && deps.workerCommand
     ? workerPool({ workers, command: deps.workerCommand })
     : undefined;

@@ -99,9 +99,10 @@ Options:
   --json              print the JSON report on stdout even on a terminal (default off a terminal)
   --log-format FMT    auto (default): a progress bar on a terminal, JSON lines otherwise;
                       json: JSON lines with progress every few seconds; text: plain lines
-  --workers K         run a split job's tasks in K worker processes (default: the cores, for a
-                      job bigger than one task: 1 GiB streamed or 16 GiB copied per shard)
-  --task-bytes N      split into tasks of at most N streamed bytes (16 N copied); any job
+  --workers K         split a job bigger than one task per shard (1 GiB streamed or 16 GiB
+                      copied) and run its tasks in K worker processes; resumable
+  --task-bytes N      split any job into tasks of at most N streamed bytes (16 N copied), run
+                      in --workers K processes (default: one per core); resumable
   -h, --help          this help
 Environment: LOG_LEVEL (debug, info, warn, error; default info), AWS_* for s3:// locations.
 

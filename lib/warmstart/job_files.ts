@@ -87,6 +87,11 @@ export interface TaskRecord {
   verified: number;
   /** Source entries a map task read whole and checked on the way (verify tasks skip them). */
   checked?: string[];
+  /**
+   * Byte ranges of source entries a map task read, with their CRC32C (unmasked): verify tasks
+   * combine them and skip an entry whose ranges give its stored checksum.
+   */
+  ranges?: Array<{ source: string; offset: number; length: number; crc: number }>;
 }
 
 /** The job directory of plan `planId` for `output`. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { readBundleIndex } from "../checkpoint/mod.ts";
+import { type BundleIndex, readBundleIndex } from "../checkpoint/mod.ts";
 import {
   type JobStore,
   jobStore,
@@ -22,6 +22,7 @@ import { commitOutput, finishOutput, prepareOutput } from "./commit.ts";
 import { SpecError } from "./errors.ts";
 import { ChunkBuffers } from "./chunk_buffers.ts";
 import { JobMemory } from "./job_memory.ts";
+import { type JobPlanRecord, planRecordLocation } from "./job_files.ts";
 import { jobIdOf } from "./job_id.ts";
 import { parseJobSpec } from "./job_spec.ts";
 import {
@@ -282,7 +283,41 @@ async function planJob(
 }
 
 /** A job's record, its inputs' indexes (every read pinned to the plan's ETags) and layouts. */
-async function openJobDir(store: JobStore, job: string, limits: InputLimits) {
+/** What {@link openJobDir} gives. */
+interface OpenedJob {
+  record: JobPlanRecord;
+  oldIndex: BundleIndex;
+  newIndex: BundleIndex;
+  layouts: ShardLayout[];
+}
+
+/**
+ * The job a worker last opened, by directory and `plan.json` ETag: a worker that runs task
+ * after task of one job reads and checks its record and indexes once (they are pinned, so the
+ * same ETag means the same bytes).
+ */
+const lastOpened = new Map<string, { etag: string; opened: OpenedJob }>();
+
+async function openJobDir(store: JobStore, job: string, limits: InputLimits): Promise<OpenedJob> {
+  const st = await store.stat(planRecordLocation(job), { fresh: true });
+  const cached = st && lastOpened.get(job);
+  if (st && cached && cached.etag === st.etag) {
+    for (const [location, etag] of Object.entries(cached.opened.record.inputs)) {
+      store.pin(location, etag);
+    }
+    return cached.opened;
+  }
+  const opened = await openJobDirNow(store, job, limits);
+  lastOpened.clear();
+  if (st) lastOpened.set(job, { etag: st.etag, opened });
+  return opened;
+}
+
+async function openJobDirNow(
+  store: JobStore,
+  job: string,
+  limits: InputLimits,
+): Promise<OpenedJob> {
   const record = await readJobRecord(store, job);
   if (!record) {
     throw new ObjectNotFoundError(`${job} holds no job (no plan.json): plan it first`, {

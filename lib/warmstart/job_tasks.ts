@@ -312,18 +312,41 @@ export async function runTask(
       record.spill,
       { memory: src.memory, ...(src.signal ? { signal: src.signal } : {}) },
     );
-    await runner.mapWindows(planned.pass, planned.first, planned.first + planned.count);
-    result = { ...resultOf(record, task), verified: 0, checked: [...checked] };
+    const ranges = await runner.mapWindows(
+      planned.pass,
+      planned.first,
+      planned.first + planned.count,
+    );
+    const pass = record.plan.remapPasses.find((p) => p.id === planned.pass)!;
+    const entry = src.oldIndex.get(pass.oldKey);
+    result = {
+      ...resultOf(record, task),
+      checked: [...checked],
+      ...(entry && ranges.length > 0
+        ? { ranges: ranges.map((r) => ({ source: sourceId("old", entry), ...r })) }
+        : {}),
+    };
   } else if (planned.kind === "verify") {
-    // What the map tasks read whole was checked on the way.
+    // What the map tasks read was checked on the way: whole tables, or ranges whose CRCs,
+    // combined in byte order, must give the stored one.
     const mapped = new Set<string>();
+    const ranges = new Map<string, NonNullable<TaskRecord["ranges"]>>();
     for (const i of taskPhases(record)[0]) {
       const r = await readTaskRecord(src.store, job, record, i);
       for (const id of r?.checked ?? []) mapped.add(id);
+      for (const range of r?.ranges ?? []) {
+        ranges.set(range.source, [...ranges.get(range.source) ?? [], range]);
+      }
     }
     const ids = new Set(planned.sources);
     const sources = planSources(record.plan, src.oldIndex, src.newIndex)
       .filter((s) => ids.has(sourceId(s.side, s.entry)));
+    for (const s of sources) {
+      const id = sourceId(s.side, s.entry);
+      const crc = combinedCrc(ranges.get(id) ?? [], s.entry.size);
+      // A mismatch is left to the re-read, which reports it (checksumMismatch).
+      if (crc !== undefined && maskCrc(crc) === s.entry.crc32c) mapped.add(id);
+    }
     const verified = await verifySources(
       src.store,
       { old: src.oldIndex, new: src.newIndex },
@@ -347,6 +370,21 @@ export async function runTask(
     reused: false,
     bytes: planned.kind === "parts" ? planned.end - planned.offset : 0,
   };
+}
+
+/** The CRC32C of [0, size) from ranges covering it exactly (any order), or undefined. */
+function combinedCrc(
+  ranges: Array<{ offset: number; length: number; crc: number }>,
+  size: number,
+): number | undefined {
+  let crc = 0;
+  let at = 0;
+  for (const r of [...ranges].sort((a, b) => a.offset - b.offset)) {
+    if (r.offset !== at) return undefined;
+    crc = crc32cCombine(crc, r.crc, r.length);
+    at += r.length;
+  }
+  return at === size ? crc : undefined;
 }
 
 /** An empty result of task `task` of this generation. */
@@ -374,7 +412,7 @@ async function writeParts(
   const crcs = new Map<number, { lo: number; hi: number; crc: number; whole?: Uint8Array[] }>();
   const parts: PartResult[] = [];
   const inflight = new Set<Promise<void>>();
-  let failed: { error: unknown } | undefined;
+  let failed = undefined as { error: unknown } | undefined;
   const upload = (p: PlannedPart, body: Uint8Array | NonNullable<PlannedPart["copy"]>) => {
     const done: Promise<void> = src.store.uploadPart(shard.upload, {
       partNumber: p.partNumber,
@@ -386,35 +424,79 @@ async function writeParts(
     inflight.add(done);
     return done;
   };
+  const check = () => {
+    if (failed) throw failed.error;
+  };
+  const room = async () => {
+    src.signal?.throwIfAborted();
+    check();
+    while (inflight.size >= PARTS_IN_FLIGHT) await Promise.race(inflight);
+    check();
+  };
+  const onData = (ti: number, lo: number, bytes: Uint8Array) => {
+    const t = tensors[ti];
+    const at = crcs.get(ti);
+    const string = dtypeElementSize(t.entry.dtype) === undefined;
+    if (!at) {
+      crcs.set(ti, {
+        lo,
+        hi: lo + bytes.length,
+        crc: string ? 0 : crc32c(bytes),
+        ...(string ? { whole: [bytes.slice()] } : {}),
+      });
+    } else {
+      if (at.hi !== lo) throw new Error(`internal: tensor ${ti} range ${at.hi} != ${lo}`);
+      at.hi += bytes.length;
+      if (at.whole) at.whole.push(bytes.slice());
+      else at.crc = crc32c(bytes, at.crc);
+    }
+  };
+  // Part buffers, reused once their upload is done (memory: PARTS_IN_FLIGHT + 1 parts).
+  const free: Uint8Array[] = [];
+  const buffer = (n: number) => {
+    const i = free.findIndex((b) => b.length >= n);
+    return i < 0 ? new Uint8Array(n) : free.splice(i, 1)[0].subarray(0, n);
+  };
+  const mine = shard.parts.slice(planned.first, planned.first + planned.count);
   try {
-    for (const p of shard.parts.slice(planned.first, planned.first + planned.count)) {
-      src.signal?.throwIfAborted();
-      if (failed) throw failed.error;
-      while (inflight.size >= PARTS_IN_FLIGHT) await Promise.race(inflight);
-      if (p.copy) {
-        upload(p, p.copy);
+    for (let i = 0; i < mine.length;) {
+      if (mine[i].copy) {
+        await room();
+        upload(mine[i], mine[i].copy!);
+        i++;
         continue;
       }
-      const body = new Uint8Array(p.length);
-      await fillPart(src, layout, p, body, (ti, lo, bytes) => {
-        const t = tensors[ti];
-        const at = crcs.get(ti);
-        const string = dtypeElementSize(t.entry.dtype) === undefined;
-        if (!at) {
-          crcs.set(ti, {
-            lo,
-            hi: lo + bytes.length,
-            crc: string ? 0 : crc32c(bytes),
-            ...(string ? { whole: [bytes.slice()] } : {}),
-          });
-        } else {
-          if (at.hi !== lo) throw new Error(`internal: tensor ${ti} range ${at.hi} != ${lo}`);
-          at.hi += bytes.length;
-          if (at.whole) at.whole.push(bytes.slice());
-          else at.crc = crc32c(bytes, at.crc);
+      // A run of streamed parts is one pass over its bytes (prefetch and remap buckets carry
+      // from part to part), cut into the parts as it goes.
+      let j = i;
+      while (j < mine.length && !mine[j].copy) j++;
+      const run = mine.slice(i, j);
+      let k = 0;
+      let body = buffer(run[0].length);
+      let filled = 0;
+      const lo = run[0].offset;
+      const hi = run[run.length - 1].offset + run[run.length - 1].length;
+      for await (const chunk of shardBytes(src, layout, lo, hi, onData)) {
+        let off = 0;
+        while (off < chunk.length) {
+          const n = Math.min(chunk.length - off, body.length - filled);
+          body.set(chunk.subarray(off, off + n), filled);
+          filled += n;
+          off += n;
+          if (filled === body.length) {
+            await room();
+            const part = run[k++];
+            const full = body;
+            upload(part, full).finally(() => {
+              if (free.length <= PARTS_IN_FLIGHT) free.push(full);
+            });
+            if (k < run.length) body = buffer(run[k].length);
+            filled = 0;
+          }
         }
-      });
-      upload(p, body);
+      }
+      if (k !== run.length) throw new Error(`internal: parts ${i}..${j} filled ${k}`);
+      i = j;
     }
     await Promise.all(inflight);
     if (failed) throw failed.error;
@@ -444,38 +526,34 @@ async function writeParts(
 }
 
 /**
- * Fills `body` with the shard's bytes of part `p`; `onData(tensor, lo, bytes)` sees the bytes of
- * tensor data (not padding) of tensors that are not server-side copies, `lo` relative to the
- * tensor's first byte.
+ * The shard's bytes [lo, hi), in order, as chunks, one
+ * segment read at a time; `onData(tensor, lo, bytes)` sees the bytes of tensor data (not
+ * padding) of tensors that are not server-side copies, `lo` relative to the tensor's first byte.
+ * A chunk is valid until the next is pulled.
  */
-async function fillPart(
+async function* shardBytes(
   src: TaskSources,
   layout: ShardLayout,
-  p: PlannedPart,
-  body: Uint8Array,
+  lo: number,
+  hi: number,
   onData: (tensor: number, lo: number, bytes: Uint8Array) => void,
-): Promise<void> {
-  const end = p.offset + p.length;
-  let i = firstItem(layout, p.offset);
-  let at = 0;
-  for (; i < layout.items.length && layout.items[i].offset < end; i++) {
+): AsyncGenerator<Uint8Array> {
+  let at = lo;
+  for (let i = firstItem(layout, lo); i < layout.items.length && layout.items[i].offset < hi; i++) {
     const item = layout.items[i];
-    const lo = Math.max(p.offset, item.offset) - item.offset;
-    const hi = Math.min(end, item.offset + item.length) - item.offset;
-    let pos = lo;
-    for await (const chunk of segmentRange(src, item.segment, lo, hi, src.tuning.readAhead)) {
-      body.set(chunk, at);
+    const from = Math.max(lo, item.offset) - item.offset;
+    const to = Math.min(hi, item.offset + item.length) - item.offset;
+    let pos = from;
+    for await (const chunk of segmentRange(src, item.segment, from, to, src.tuning.readAhead)) {
       if (!item.padding && !layout.serverSide[item.tensor]) {
-        const dataLo = item.offset + pos - layout.tensorOffsets[item.tensor];
-        onData(item.tensor, dataLo, body.subarray(at, at + chunk.length));
+        onData(item.tensor, item.offset + pos - layout.tensorOffsets[item.tensor], chunk);
       }
+      yield chunk;
       at += chunk.length;
       pos += chunk.length;
     }
   }
-  if (at !== p.length) {
-    throw new Error(`internal: part ${p.partNumber} filled ${at} of ${p.length}`);
-  }
+  if (at !== hi) throw new Error(`internal: bytes [${lo}, ${hi}) ended at ${at}`);
 }
 
 /** Index of the layout item holding byte `offset` (binary search). */

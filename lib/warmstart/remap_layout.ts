@@ -42,8 +42,17 @@ export function bucketCount(pass: RemapPass, m: number): number {
   return Math.max(1, Math.ceil(pass.members[m].length / pass.bucketRows));
 }
 
-/** Computes the layout (one scan of every row map). */
+/** Layouts computed, by pass (a split job's tasks construct a runner each, over one plan). */
+const layouts = new WeakMap<RemapPass, PassLayout>();
+
+/** Computes the layout (one scan of every row map; once per pass object). */
 export function passLayout(pass: RemapPass): PassLayout {
+  let layout = layouts.get(pass);
+  if (!layout) layouts.set(pass, layout = computeLayout(pass));
+  return layout;
+}
+
+function computeLayout(pass: RemapPass): PassLayout {
   const windows = Math.ceil((pass.oldEnd - pass.oldStart) / pass.windowRows);
   const firstSection: number[] = [];
   let sections = 0;

@@ -288,17 +288,46 @@ export class RemapRunner {
   /**
    * Runs windows [w0, w1) of the window pass of `buckets` pass `id` (a map task of a split job):
    * their spills are written to the store, to be read by the bucket passes of other tasks.
+   *
+   * @returns when the OLD table is one stored entry, the CRC32C (unmasked) of each byte range of
+   *   it the windows read — the job combines them to check the table without reading it again
    */
-  async mapWindows(id: number, w0: number, w1: number): Promise<void> {
+  async mapWindows(
+    id: number,
+    w0: number,
+    w1: number,
+  ): Promise<Array<{ offset: number; length: number; crc: number }>> {
     const state = this.#states.get(id);
     if (!state || state.pass.strategy !== "buckets") {
       throw new Error(`internal: no buckets pass ${id} to map`);
     }
-    await this.#map(state, w0, w1);
+    const entry = this.#src.oldIndex.get(state.pass.oldKey);
+    const ranges: Array<{ offset: number; length: number; crc: number }> = [];
+    const whole = entry !== undefined && entry.slices.length === 0;
+    await this.#map(
+      state,
+      w0,
+      w1,
+      whole
+        ? (start, count, crc) => {
+          const rb = state.pass.rowBytes;
+          ranges.push({ offset: start * rb, length: count * rb, crc });
+        }
+        : undefined,
+    );
+    return ranges;
   }
 
-  /** The window pass: windows [w0, w1) (default all) read once, their spills written to the sink. */
-  async #map(state: PassState, w0 = 0, w1 = state.layout.windows): Promise<void> {
+  /**
+   * The window pass: windows [w0, w1) (default all) read once, their spills written to the
+   * sink; `onWindow` gets each window's rows and their CRC32C.
+   */
+  async #map(
+    state: PassState,
+    w0 = 0,
+    w1 = state.layout.windows,
+    onWindow?: (start: number, count: number, crc: number) => void,
+  ): Promise<void> {
     const { pass, layout } = state;
     const { store, oldIndex } = this.#src;
     const shape = oldIndex.get(pass.oldKey)?.shape ?? [];
@@ -354,6 +383,10 @@ export class RemapRunner {
         signal?.throwIfAborted();
         const band = await next!;
         if (crc !== undefined) crc = crc32c(band, crc);
+        if (onWindow) {
+          const { start, count } = windowRows(pass, todo[k]);
+          onWindow(start, count, crc32c(band.subarray(0, count * pass.rowBytes)));
+        }
         next = k + 1 < todo.length ? read(todo[k + 1]) : undefined; // one window read ahead
         next?.catch(() => {});
         // Spills are written while the next windows are gathered; a spill buffer is reused

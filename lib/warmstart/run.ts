@@ -101,12 +101,12 @@ export interface RunOptions {
    */
   spillTo?: string;
   /**
-   * Split the job into tasks (job_tasks.ts): resumable, and runnable by other processes. A job
-   * whose shards need more than one task each under the default bounds is split anyway;
+   * Split the job into tasks (job_tasks.ts): resumable, and runnable by other processes.
    * `taskBytes` sets the bounds (task_split.ts `taskBounds`) and splits any job; `runTasks` may
    * run the tasks that have no result yet elsewhere (e.g. a worker pool) and answers true, or
-   * false to have them run here, one after another; `planOnly` stops once the job is planned and
-   * its files written (outcome "planned": the tasks and the commit run elsewhere).
+   * false to have them run here, one after another — given alone, it splits a job whose shards
+   * need more than one task each under the default bounds; `planOnly` stops once the job is
+   * planned and its files written (outcome "planned": the tasks and the commit run elsewhere).
    */
   split?: {
     taskBytes?: number;
@@ -213,8 +213,12 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   const bounds = taskBounds(options.split?.taskBytes);
   const verifyCopies = options.verifyCopies !== false;
   const trial = layoutJob(plan, indexes, store, bounds, verifyCopies);
+  // Split when asked to (task bounds, a plan for elsewhere), or when there are workers to run
+  // the tasks of a job bigger than one task per shard. In one process a split job is slower than
+  // one pass (bench: it writes its records and reads its spill per task), so it is not the default.
   const split = options.split?.taskBytes !== undefined || options.split?.planOnly === true ||
-    trial.tasks.filter((t) => t.kind === "parts").length > plan.shards.length;
+    (options.split?.runTasks !== undefined &&
+      trial.tasks.filter((t) => t.kind === "parts").length > plan.shards.length);
   const publish = {
     who,
     inputs: inputEtags(store, spec, inputs, plan),
