@@ -696,9 +696,21 @@ export async function assembleJob(
   return { shards, entries, bytesWritten: shards.reduce((n, s) => n + s.size, 0) };
 }
 
+/**
+ * Unfinished writes in a job directory and its `tasks/` (a record a killed run was writing: a
+ * temp file beside it; a listing of uploads does not descend into subdirectories).
+ */
+async function abortWrites(store: Store, dir: string): Promise<void> {
+  const uploads = (await Promise.all(
+    [dir, `${dir}tasks/`].map((d) => store.listUploads(d).catch(() => [])),
+  )).flat();
+  await Promise.allSettled(uploads.map((u) => store.abortUpload(u)));
+}
+
 /** Removes the job's files and spill (the plan record last: while it is there, a rerun finds it). */
 async function removeJobFiles(store: Store, job: string, spill: string): Promise<void> {
   await removeSpillArea(store, spill);
+  await abortWrites(store, job);
   const files = await store.list(job).catch(() => [] as string[]);
   const plan = planRecordLocation(job);
   await Promise.allSettled(files.filter((f) => f !== plan).map((f) => store.delete(f)));
@@ -720,6 +732,7 @@ export async function closeJob(store: Store, job: string, record: JobPlanRecord)
     if (m) others.add(`${prefix}${m[1]}/`);
   }
   for (const other of others) {
+    await abortWrites(store, other);
     await Promise.allSettled((await store.list(other)).map((f) => store.delete(f)));
   }
   // Every spill area of this job (all plans, all generations), and the one-process run's.

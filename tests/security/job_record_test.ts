@@ -102,7 +102,7 @@ Deno.test("security: a tampered plan.json gets typed errors from the worker; not
   }
 });
 
-Deno.test("a split job whose uploads were aborted under it (lifecycle rule, another run) is replaced: the rerun publishes", async () => {
+Deno.test("a split job whose uploads were aborted under it (lifecycle rule, another run) is replaced: the rerun publishes, nothing left", async () => {
   const dir = await Deno.makeTempDir({ prefix: "wsf-stale-record-" });
   try {
     await copySample(dir);
@@ -117,6 +117,10 @@ Deno.test("a split job whose uploads were aborted under it (lifecycle rule, anot
       taskBytes: 32,
     }], {});
     assert.equal(planned.ok, true);
+    // What a run killed while writing a task result leaves: the record's temp file.
+    const job = String(planned.result!.job);
+    await Deno.mkdir(`${job}tasks`, { recursive: true });
+    await Deno.writeTextFile(`${job}tasks/.0.json.tmp-wsf-${crypto.randomUUID()}`, "{");
     // What AbortIncompleteMultipartUpload (or another run's cleanup) does: the uploads go.
     for (const e of Deno.readDirSync(`${dir}/merged`)) {
       if (e.name.includes(".tmp-wsf-")) await Deno.remove(`${dir}/merged/${e.name}`);
@@ -136,6 +140,15 @@ Deno.test("a split job whose uploads were aborted under it (lifecycle rule, anot
     const left = [...Deno.readDirSync(`${dir}/merged/.warm_start`)].filter((e) => e.isFile)
       .map((e) => e.name);
     assert.deepEqual(left, ["model.ckpt-1.done.json"]);
+    const temps: string[] = [];
+    const walk = (d: string) => {
+      for (const e of Deno.readDirSync(d)) {
+        if (e.isDirectory) walk(`${d}/${e.name}`);
+        else if (e.name.includes(".tmp-wsf-")) temps.push(`${d}/${e.name}`);
+      }
+    };
+    walk(`${dir}/merged`);
+    assert.deepEqual(temps, [], "a killed run's temp files are gone with the job");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
