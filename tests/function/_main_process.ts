@@ -41,9 +41,11 @@ export interface CliResult {
 /** Runs `deno run -A main.ts ...args` in `cwd` with `env` (no inherited WARM_START_*). */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
+    // Bounded when asked: the child is killed (SIGTERM) after `timeoutMs`.
+    ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
     args: ["run", "-A", MAIN, ...args],
     cwd: options.cwd,
     env: {

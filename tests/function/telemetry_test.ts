@@ -10,7 +10,7 @@ import { startVersitygw } from "../storage/_servers.ts";
 import { awsEvent } from "./_s3_setup.ts";
 import { TOKEN } from "./_setup.ts";
 import { lastPoint, startCollector } from "./_otelcol.ts";
-import { freePort, runCli, startServer } from "./_main_process.ts";
+import { runCli, startServer } from "./_main_process.ts";
 
 const SAMPLE = new URL("../../docs/sample/", import.meta.url).pathname;
 
@@ -22,6 +22,8 @@ function otelEnv(endpoint: string): Record<string, string> {
     OTEL_METRIC_EXPORT_INTERVAL: "500",
     OTEL_BSP_SCHEDULE_DELAY: "100",
     OTEL_DENO_CONSOLE: "ignore",
+    // Deno's exporter flushes at exit; bounded (denoland/deno#33157: an unbounded flush hangs).
+    OTEL_EXPORTER_OTLP_TIMEOUT: "2000",
   };
 }
 
@@ -102,12 +104,17 @@ Deno.test("telemetry: spans per job and phase, job metrics and the watch's last 
       const r = await runCli(["warm-start", "--spec", `${dir}/job.json`], {
         env: {
           ...s3.env,
-          AWS_ENDPOINT_URL: `http://127.0.0.1:${freePort()}`,
+          // Port 1: nothing listens there (a free port found now may be taken by a parallel test).
+          AWS_ENDPOINT_URL: "http://127.0.0.1:1",
           ...otelEnv(collector.endpoint),
         },
+        timeoutMs: 60_000,
       });
-      assert.equal(r.code, 75, r.stderr);
       assert.match(r.stderr, /"msg":"storage retry"/, "retries are logged");
+      assert.match(r.stderr, /"phase":"failed".*"retryable":true/, "failed retryably");
+      // The exit code, unless Deno hung in its OTel flush at exit after the job had failed
+      // (denoland/deno#33157; killed by the bound above): 75 is checked without OTel elsewhere.
+      if (r.code !== 143) assert.equal(r.code, 75, r.stderr);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
