@@ -79,7 +79,7 @@ export interface ServerProcess {
   pid: number;
   /** Everything the server logged so far (JSON lines). */
   logs(): string;
-  /** SIGTERM, then wait; returns the exit code. */
+  /** SIGTERM, then wait (SIGKILL after a minute); returns the exit code. */
   stop(): Promise<number>;
 }
 
@@ -117,7 +117,14 @@ export async function startServer(
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (!exited) child.kill("SIGTERM");
+    // Bounded: a server still there a minute after SIGTERM is killed (and its code is 137).
+    const killer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 60_000);
     const s = await status;
+    clearTimeout(killer);
     await pump;
     return s.code;
   };
