@@ -10,11 +10,12 @@
 import { crc32c, maskCrc, unmaskCrc } from "../bytes/mod.ts";
 import { type BundleEntry, dataLocation, dtypeElementSize, payloadCrc } from "../checkpoint/mod.ts";
 import type { PartResult, Upload, WritePiece } from "../storage/mod.ts";
+import { isVerbatim, verbatimSourceId } from "./layout.ts";
 import { orderedPrefetch } from "./ordered_prefetch.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
 import { type SegmentSources, segmentTasks, shardLocation } from "./segment_reader.ts";
 import type { ProgressEvent } from "./types.ts";
-import { checksumMismatch, sourceId } from "./verify_sources.ts";
+import { checksumMismatch } from "./verify_sources.ts";
 
 /** Options of {@link stagePlan}. */
 export interface ExecuteOptions extends SegmentSources {
@@ -151,24 +152,9 @@ function paddingSize(t: PlannedTensor): number {
   return t.padding.reduce((n, s) => n + (s.kind === "range" ? s.length : 0), 0);
 }
 
-function isVerbatim(t: PlannedTensor): boolean {
-  return t.crc32c !== undefined && t.segments.every((s) => s.kind === "range");
-}
-
 /** A verbatim range as a copy piece (pinned to its source's ETag by the job store). */
 function copyPiece(src: SegmentSources, s: Extract<Segment, { kind: "range" }>): WritePiece {
   return { copyFrom: shardLocation(src, s.from, s.shardId), offset: s.offset, length: s.length };
-}
-
-/** The source entry a verbatim tensor is an exact copy of, when it is one stored entry. */
-function verbatimSource(src: SegmentSources, t: PlannedTensor): string | undefined {
-  const [s] = t.segments;
-  if (t.segments.length !== 1 || s.kind !== "range") return undefined;
-  const index = s.from === "old" ? src.oldIndex : src.newIndex;
-  const entry = index.entries.find((e) =>
-    e.slices.length === 0 && e.shardId === s.shardId && e.offset === s.offset && e.size === s.length
-  );
-  return entry ? sourceId(s.from, entry) : undefined;
 }
 
 /** The pieces of one output shard; fills `entries` with the output entries as it goes. */
@@ -229,7 +215,7 @@ async function* shardPieces(
             raw,
           );
         }
-        const id = verbatimSource(options, t);
+        const id = verbatimSourceId(t, options);
         if (id) options.verified.add(id);
         crc = t.crc32c!;
       } else {

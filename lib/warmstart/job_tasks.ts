@@ -38,7 +38,7 @@ import {
 import type { JobMemory } from "./job_memory.ts";
 import { readRecord, writeRecord } from "./json_record.ts";
 import { RemapRunner } from "./remap_passes.ts";
-import { isVerbatim, planLayout, type ShardLayout } from "./layout.ts";
+import { isVerbatim, planLayout, type ShardLayout, verbatimSourceId } from "./layout.ts";
 import { checkJobLocations, checkJobRecord } from "./job_record_check.ts";
 import { partTable, type PlannedPart } from "./part_table.ts";
 import type { Plan } from "./plan.ts";
@@ -71,20 +71,6 @@ export function spillEveryPass(plan: Plan): void {
       }
     }
   }
-}
-
-/** The source entry a verbatim tensor is a copy of (verify_sources.ts id), if one. */
-function verbatimSourceId(
-  t: Plan["shards"][number]["tensors"][number],
-  indexes: { old: BundleIndex; new: BundleIndex },
-): string | undefined {
-  const [s] = t.segments;
-  if (!isVerbatim(t) || t.segments.length !== 1 || s.kind !== "range") return undefined;
-  const index = s.from === "old" ? indexes.old : indexes.new;
-  const entry = index.entries.find((e) =>
-    e.slices.length === 0 && e.shardId === s.shardId && e.offset === s.offset
-  );
-  return entry ? sourceId(s.from, entry) : undefined;
 }
 
 /**
@@ -125,7 +111,7 @@ export function layoutJob(
   const skip = new Set<string>();
   layouts.forEach((l) => {
     plan.shards[l.index].tensors.forEach((t, ti) => {
-      const id = verbatimSourceId(t, indexes);
+      const id = verbatimSourceId(t, { oldIndex: indexes.old, newIndex: indexes.new });
       if (id && (!l.serverSide[ti] || !verifyCopies)) skip.add(id);
     });
   });

@@ -9,6 +9,7 @@ import { type BundleIndex, dataLocation } from "../checkpoint/mod.ts";
 import type { CopyPiece, Store } from "../storage/mod.ts";
 import { type PlannedShard, type PlannedTensor, type Segment, segmentLength } from "./plan.ts";
 import type { Plan } from "./plan.ts";
+import { sourceId } from "./verify_sources.ts";
 
 /** One run of output bytes: a segment (or padding segment) of one tensor. */
 export interface LayoutItem {
@@ -56,6 +57,20 @@ function sourceLocation(src: LayoutSources, s: Extract<Segment, { kind: "range" 
 /** True when every byte of `t` is a stored range and its CRC32C is known (executor.ts). */
 export function isVerbatim(t: PlannedTensor): boolean {
   return t.crc32c !== undefined && t.segments.every((s) => s.kind === "range");
+}
+
+/**
+ * The source entry a verbatim tensor is an exact copy of, when it is one stored entry (its
+ * verify_sources.ts id): what checking the tensor's bytes checks.
+ */
+export function verbatimSourceId(t: PlannedTensor, src: LayoutSources): string | undefined {
+  const [s] = t.segments;
+  if (!isVerbatim(t) || t.segments.length !== 1 || s.kind !== "range") return undefined;
+  const index = s.from === "old" ? src.oldIndex : src.newIndex;
+  const entry = index.entries.find((e) =>
+    e.slices.length === 0 && e.shardId === s.shardId && e.offset === s.offset && e.size === s.length
+  );
+  return entry ? sourceId(s.from, entry) : undefined;
 }
 
 /**
