@@ -20,6 +20,7 @@ import {
   cliWarmStart,
   createLogger,
   type CronFn,
+  exitProcess,
   loadConfig,
   outcomeOf,
   parseCommand,
@@ -48,19 +49,20 @@ if (import.meta.main) {
         "--stdio",
       ];
       const deps = { store: defaultStore(), run: runWarmStart, env, workerCommand };
-      if (command.command === "warm-start") Deno.exit(await cliWarmStart(command, deps));
+      if (command.command === "warm-start") await exitProcess(await cliWarmStart(command, deps));
       else if (command.command === "worker" && "stdio" in command) {
         const allowed = env("WARM_START_ALLOWED");
         await runStdioWorker({
           store: deps.store,
           ...(allowed ? { allowed: parseAllowList(allowed, Deno.cwd()) } : {}),
         });
-        Deno.exit(0);
+        await exitProcess(0);
       } else if (command.command === "worker") {
-        Deno.exit(await cliQueueWorker(command, deps));
-      } else if (command.command === "inspect") Deno.exit(await cliInspect(command, deps));
-      else if (command.command === "inspect-diff") Deno.exit(await cliInspectDiff(command, deps));
-      else {
+        await exitProcess(await cliQueueWorker(command, deps));
+      } else if (command.command === "inspect") await exitProcess(await cliInspect(command, deps));
+      else if (command.command === "inspect-diff") {
+        await exitProcess(await cliInspectDiff(command, deps));
+      } else {
         const config = loadConfig({ env, local: command.local, cwd: Deno.cwd() });
         const cron = typeof Deno.cron === "function" ? (Deno.cron as unknown as CronFn) : undefined;
         const log = atLevel(createLogger(), parseLogLevel(env("LOG_LEVEL")));
@@ -69,6 +71,6 @@ if (import.meta.main) {
     }
   } catch (e) {
     console.error((e as Error).message);
-    Deno.exit(outcomeOf(e).exitCode);
+    await exitProcess(outcomeOf(e).exitCode);
   }
 }

@@ -60,5 +60,6 @@ export { atLevel, parseLogLevel } from "./log_level.ts";
 export { withTelemetry } from "./telemetry.ts";
 export { type ErrorBody, errorBody, type Outcome, outcomeOf } from "./outcome.ts";
 export { type CronFn, registerSchedules } from "./schedules.ts";
+export { exitProcess } from "./process_exit.ts";
 export { serve, type ServeDeps } from "./server.ts";
 export type { TriggerInfo } from "./trigger.ts";

@@ -13,6 +13,7 @@ import type { FunctionConfig } from "./config.ts";
 import type { WarmStartRunner } from "./job_runner.ts";
 import { ShuttingDownError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { exitProcess } from "./process_exit.ts";
 import { withTelemetry } from "./telemetry.ts";
 import { type CronFn, registerSchedules } from "./schedules.ts";
 
@@ -83,7 +84,7 @@ export function serve(config: FunctionConfig, deps: ServeDeps): Deno.HttpServer 
     }
     // Aborted jobs answer at once; their cleanup and the last responses get a moment more.
     await Promise.race([Promise.all([idle, closed]), sleep(1000)]);
-    Deno.exit(0);
+    await exitProcess(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
   return server;

@@ -43,9 +43,7 @@ export async function runCli(
   args: string[],
   options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    // Bounded when asked: the child is killed (SIGTERM) after `timeoutMs`.
-    ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     cwd: options.cwd,
     env: {
@@ -58,7 +56,16 @@ export async function runCli(
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  // Bounded when asked: SIGKILL after `timeoutMs` (a Deno hung at exit catches SIGTERM).
+  const killer = options.timeoutMs
+    ? setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, options.timeoutMs)
+    : undefined;
+  const out = await child.output().finally(() => clearTimeout(killer));
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }

@@ -131,7 +131,14 @@ export async function startCollector(): Promise<Collector> {
     try {
       child.kill("SIGTERM");
     } catch { /* exited */ }
+    // Bounded: a collector still there 30 s after SIGTERM is killed.
+    const killer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 30_000);
     await child.status;
+    clearTimeout(killer);
     await pump;
     const got = read(dir);
     await Deno.remove(dir, { recursive: true });
