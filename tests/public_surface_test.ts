@@ -164,6 +164,7 @@ const SURFACE: Record<string, string[]> = {
     "createLogger",
     "errorBody",
     "errorResponse",
+    "exitProcess",
     "loadConfig",
     "outcomeOf",
     "parseCommand",
