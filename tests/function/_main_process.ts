@@ -4,6 +4,7 @@
  * @module
  */
 
+import { killAfter, stopChild } from "../_child.ts";
 /** Path of main.ts. */
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -58,14 +59,8 @@ export async function runCli(
     stderr: "piped",
   }).spawn();
   // Bounded when asked: SIGKILL after `timeoutMs` (a Deno hung at exit catches SIGTERM).
-  const killer = options.timeoutMs
-    ? setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, options.timeoutMs)
-    : undefined;
-  const out = await child.output().finally(() => clearTimeout(killer));
+  const cancel = options.timeoutMs ? killAfter(child, options.timeoutMs) : undefined;
+  const out = await child.output().finally(() => cancel?.());
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
@@ -123,15 +118,8 @@ export async function startServer(
   });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (!exited) child.kill("SIGTERM");
     // Bounded: a server still there a minute after SIGTERM is killed (and its code is 137).
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 60_000);
-    const s = await status;
-    clearTimeout(killer);
+    const s = await stopChild(child, 60_000, status);
     await pump;
     return s.code;
   };

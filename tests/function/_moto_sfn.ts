@@ -9,6 +9,8 @@
  *
  * @module
  */
+
+import { stopChild } from "../_child.ts";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreateStateMachineCommand,
@@ -83,18 +85,7 @@ export async function startMotoSfn(): Promise<MotoSfn> {
     return s;
   });
   const stop = async () => {
-    if (!exited) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-    }
-    const t = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 3000);
-    await status;
-    clearTimeout(t);
+    await stopChild(child, 3000, status);
   };
   try {
     let ready = false;

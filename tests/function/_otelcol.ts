@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import { stopChild } from "../_child.ts";
 const REPO = new URL("../../", import.meta.url).pathname;
 
 /** A span as the collector received it. */
@@ -128,17 +130,8 @@ export async function startCollector(): Promise<Collector> {
   })();
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* exited */ }
     // Bounded: a collector still there 30 s after SIGTERM is killed.
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 30_000);
-    await child.status;
-    clearTimeout(killer);
+    await stopChild(child, 30_000);
     await pump;
     const got = read(dir);
     await Deno.remove(dir, { recursive: true });

@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import { stopChild } from "../_child.ts";
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** One log line of a worker (its JSON fields). */
@@ -89,16 +91,7 @@ export function startWorkers(
   async function end(id: number, signal: Deno.Signal): Promise<number> {
     const c = children.get(id);
     if (!c) return -1;
-    try {
-      c.child.kill(signal);
-    } catch { /* already gone */ }
-    const t = setTimeout(() => {
-      try {
-        c.child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 5000);
-    const [status] = await c.done;
-    clearTimeout(t);
+    const [status] = await stopChild(c.child, 5000, c.done, signal);
     children.delete(id);
     return status.code;
   }

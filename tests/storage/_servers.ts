@@ -6,6 +6,8 @@
  *
  * @module
  */
+
+import { stopChild } from "../_child.ts";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { s3ConfigFromEnv } from "../../lib/storage/s3_config.ts";
 
@@ -109,16 +111,7 @@ async function finish(
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    const t = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 3000);
-    await child.status;
-    clearTimeout(t);
+    await stopChild(child, 3000);
     await cleanup();
   };
   try {
