@@ -157,29 +157,50 @@ export function gatherWindow(
 }
 
 /**
- * A copier of whole rows `rowBytes` wide from `from` to `to` by row number: a loop of 8-byte words
- * when rows are made of them (no view allocated per row), else one subarray copy per row.
+ * A copier of whole rows `rowBytes` wide from `from` to `to` by row number, bit-exact: a native
+ * `copyWithin` when both are views of one buffer (the job memory, job_memory.ts: no view per
+ * row), else a loop of 32-bit integer words, else one subarray copy per row. Never through float
+ * views: a Float64Array load quiets a signalling NaN pattern (bit 51), so a row of int64s, or a
+ * float32 NaN payload, would not survive the copy. A row number past either buffer is a
+ * RangeError (a copy within one buffer would otherwise land in a neighbour).
  */
 export function rowCopier(
   rowBytes: number,
   from: Uint8Array,
   to: Uint8Array,
 ): (src: number, dst: number) => void {
-  if (
-    rowBytes % 8 === 0 && from.byteOffset % 8 === 0 && to.byteOffset % 8 === 0 &&
-    from.length % 8 === 0 && to.length % 8 === 0
-  ) {
-    const a = new Float64Array(from.buffer, from.byteOffset, from.length / 8);
-    const b = new Float64Array(to.buffer, to.byteOffset, to.length / 8);
-    const n = rowBytes / 8;
+  const fromRows = Math.floor(from.length / rowBytes);
+  const toRows = Math.floor(to.length / rowBytes);
+  const check = (src: number, dst: number) => {
+    if (!(src >= 0 && src < fromRows && dst >= 0 && dst < toRows)) {
+      throw new RangeError(`row copy ${src} → ${dst} outside ${fromRows} → ${toRows} rows`);
+    }
+  };
+  if (from.buffer === to.buffer) {
+    const all = new Uint8Array(from.buffer);
+    const f0 = from.byteOffset;
+    const t0 = to.byteOffset;
     return (src, dst) => {
+      check(src, dst);
+      const s = f0 + src * rowBytes;
+      all.copyWithin(t0 + dst * rowBytes, s, s + rowBytes);
+    };
+  }
+  if (rowBytes % 4 === 0 && from.byteOffset % 4 === 0 && to.byteOffset % 4 === 0) {
+    const a = new Int32Array(from.buffer, from.byteOffset, fromRows * (rowBytes / 4));
+    const b = new Int32Array(to.buffer, to.byteOffset, toRows * (rowBytes / 4));
+    const n = rowBytes / 4;
+    return (src, dst) => {
+      check(src, dst);
       const s = src * n;
       const d = dst * n;
       for (let x = 0; x < n; x++) b[d + x] = a[s + x];
     };
   }
-  return (src, dst) =>
+  return (src, dst) => {
+    check(src, dst);
     to.set(from.subarray(src * rowBytes, src * rowBytes + rowBytes), dst * rowBytes);
+  };
 }
 
 /** Where each output row of a bucket is in its sections: window (-1: backup) and row. */

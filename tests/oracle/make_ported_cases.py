@@ -809,6 +809,31 @@ def realistic():
                  old_vars, new_vars,
                  {"ckpt_to_initialize_from": "old",
                   "vars_to_warm_start": ["dense/", "out/kernel/Adam", "global_step", "beta1_power"]}))
+    # 4) Bit patterns every copy must keep: an embedding made only of NaNs with payloads (a float32
+    #    0x7ff00001 as the high word of a float64 is a signalling NaN a Float64Array load quiets),
+    #    signalling NaNs, infinities, -0.0 and subnormals, remapped over a shuffled vocabulary
+    #    (rows of 32 bytes); the same patterns in float64 and int64 tensors copied verbatim.
+    w32 = np.array([0x7FF00001, 0xFFF00003, 0x7F800001, 0x7FC00000, 0xFFC00001, 0x7F800000, 0x80000000,
+                    0x00000001, 0x7FF7FFFF], dtype=np.uint32)
+    w64 = np.array([0x7FF0000000000001, 0xFFF4000000000000, 0x7FF7FFFF7FF00001, 0x8000000000000000,
+                    0x0000000000000001, 0x7FF8000000000000], dtype=np.uint64)
+    old_tokens = ["w%02d" % i for i in range(48)]
+    new_tokens = old_tokens[:40] + ["fresh%d" % i for i in range(8)]
+    r.shuffle(new_tokens)
+    bits_emb = w32[r.randint(len(w32), size=[48, 8])].view(np.float32)
+    out.append(S("real_embedding_nan_payload_bits", "user-realistic",
+                 "Embedding [48,8] of NaN payloads, signalling NaNs, infinities, -0.0 and subnormals remapped over a "
+                 "shuffled vocabulary (40 kept, 8 new, 1 OOV bucket); float64 and int64 tensors of the same words "
+                 "copied verbatim: every byte must survive.",
+                 [V("emb/weights", bits_emb),
+                  V("dense/kernel64", w64[r.randint(len(w64), size=[6, 4])].view(np.float64), dtype="float64"),
+                  V("dense/ids", w64[r.randint(len(w64), size=[5, 2])].view(np.int64), dtype="int64",
+                    trainable=False)],
+                 [V("emb/weights", zeros([49, 8])), V("dense/kernel64", np.zeros([6, 4]), dtype="float64"),
+                  V("dense/ids", np.zeros([5, 2], np.int64), dtype="int64", trainable=False)],
+                 {"ckpt_to_initialize_from": "old", "vars_to_warm_start": [".*"],
+                  "var_name_to_vocab_info": {"emb/weights": VI("new.txt", 48, 1, "old.txt")}},
+                 {"old.txt": "\n".join(old_tokens) + "\n", "new.txt": "\n".join(new_tokens) + "\n"}))
     return out
 
 

@@ -34,11 +34,23 @@ PLAIN_DTYPES = ["float32"] * 6 + ["float64", "float16", "bfloat16", "int32", "in
                                   "bool", "complex64"]
 ODD_TOKENS = ["a b", "tab\tsep", "Ünïcödé", "UPPER", "upper", ",", "x,y", " lead", "trail ", "日本", "#", "-1", "0"]
 
+_W32 = [0x7FF00001, 0xFFF00003, 0x7F800001, 0x7FC00000, 0xFFC00001, 0x7F800000, 0x80000000, 0x00000001, 0x7FF7FFFF]
+SPECIAL_BITS = {
+    "float32": (np.uint32, _W32),
+    "int32": (np.uint32, _W32),
+    "float64": (np.uint64, [0x7FF0000000000001, 0xFFF4000000000000, 0x7FF7FFFF7FF00001, 0x8000000000000000,
+                            0x0000000000000001, 0x7FF8000000000000, 0xFFF0000000000000]),
+    "int64": (np.uint64, [0x7FF0000000000001, 0x7FF000017FF00001, 0xFFF4000000000000]),
+}
+
 
 class Gen:
     def __init__(self, seed):
         self.seed = seed
         self.r = np.random.RandomState(seed)
+        # Bit patterns a copy through a float view would not keep (its own stream: the draws of
+        # self.r, hence every scenario's structure, stay as they were).
+        self.bits = np.random.RandomState(seed + 104729)
 
     def p(self, prob):
         return self.r.rand() < prob
@@ -50,6 +62,23 @@ class Gen:
         return seq[int(self.r.randint(len(seq)))]
 
     def values(self, dtype, shape):
+        return self._special(dtype, self._values(dtype, shape))
+
+    def _special(self, dtype, v):
+        """About 1 element in 8 replaced by a bit pattern that must survive every copy bit for bit:
+        NaNs with payloads (a float32 0x7ff00001 as the high word of a float64 is a signalling NaN that
+        a Float64Array load quiets), signalling NaNs, infinities, -0.0, subnormals; int64/int32 with
+        the same words."""
+        if dtype not in SPECIAL_BITS or np.ndim(v) == 0 or np.size(v) == 0:
+            return v
+        v = np.array(v)
+        u = v.view(SPECIAL_BITS[dtype][0])
+        patterns = np.array(SPECIAL_BITS[dtype][1], dtype=SPECIAL_BITS[dtype][0])
+        pick = self.bits.rand(*u.shape) < 0.125
+        u[pick] = patterns[self.bits.randint(len(patterns), size=int(pick.sum()))]
+        return v
+
+    def _values(self, dtype, shape):
         r = self.r
         if dtype in ("float32", "float64", "float16", "bfloat16"):
             return r.standard_normal(shape).astype(np.float32 if dtype != "float64" else np.float64)

@@ -15,6 +15,7 @@ import {
   bucketIndex,
   gatherWindow,
   passLayout,
+  rowCopier,
   windowOrder,
   windowRows,
 } from "../../lib/warmstart/remap_layout.ts";
@@ -104,6 +105,56 @@ Deno.test("remap layout: windows and buckets rebuild exactly the rows a direct g
       }
     }
   });
+});
+
+Deno.test("row copies are bit-exact on every path: NaN payloads survive a hot copier", () => {
+  // A float64 view would not do: a copier through one, run hot, turned the signalling-NaN word
+  // pair (0x7fa00001, 0x7ff00001) into (0x7fa00001, 0x7ff80001).
+  const words = [
+    0x7fa00001,
+    0x7ff00001,
+    0xfff80000,
+    0xffffffff,
+    0x7f800001,
+    0xfff00003,
+    0,
+    0x80000000,
+  ];
+  {
+    // The case that broke: two rows, each onto itself, in a fresh copier.
+    const from = new Uint8Array(16);
+    const to = new Uint8Array(16);
+    const dv = new DataView(from.buffer);
+    for (let i = 0; i < 4; i++) dv.setUint32(4 * i, words[i], true);
+    const copy = rowCopier(8, from, to);
+    for (let r = 0; r < 100_000; r++) for (let k = 0; k < 2; k++) copy(k, k);
+    assert.deepEqual(to, from, "two rows onto themselves");
+  }
+  const arena = new Uint8Array(4096);
+  const paths: Record<string, [Uint8Array, Uint8Array]> = {
+    "two buffers": [new Uint8Array(64), new Uint8Array(64)],
+    "one buffer": [arena.subarray(8, 72), arena.subarray(1024, 1088)],
+    "unaligned": [new Uint8Array(65).subarray(1), new Uint8Array(64)],
+  };
+  for (const [name, [from, to]] of Object.entries(paths)) {
+    const dv = new DataView(from.buffer, from.byteOffset, from.length);
+    for (let i = 0; i < 16; i++) dv.setUint32(4 * i, words[i % words.length], true);
+    // Row k to row k, and reversed; a fresh copier each, run hot (whether a float view quiets a
+    // NaN depends on how the JIT compiled it: the same order broke it in a fresh process).
+    for (const dst of [(k: number) => k, (k: number) => 7 - k]) {
+      to.fill(0);
+      const copy = rowCopier(8, from, to);
+      for (let r = 0; r < 100_000; r++) for (let k = 0; k < 8; k++) copy(k, dst(k));
+      for (let k = 0; k < 8; k++) {
+        const d = dst(k);
+        assert.deepEqual(to.subarray(8 * d, 8 * d + 8), from.subarray(8 * k, 8 * k + 8), name);
+      }
+      for (const [src, dst] of [[8, 0], [0, 8], [-1, 0]]) {
+        assert.throws(() => copy(src, dst), RangeError, `${name}: row ${src} → ${dst}`);
+      }
+    }
+  }
+  assert.deepEqual(arena.subarray(0, 8), new Uint8Array(8), "nothing written beside the rows");
 });
 
 function rowsShard(rowMaps: Int32Array[], rowBytes: number): PlannedShard[] {
