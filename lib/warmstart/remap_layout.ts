@@ -160,8 +160,8 @@ export function gatherWindow(
  * A copier of whole rows `rowBytes` wide from `from` to `to` by row number, bit-exact: a native
  * `copyWithin` when both are views of one buffer (the job memory, job_memory.ts: no view per
  * row), else a loop of 32-bit integer words, else one subarray copy per row. Never through float
- * views: a Float64Array load quiets a signalling NaN pattern (bit 51), so a row of int64s, or a
- * float32 NaN payload, would not survive the copy. A row number past either buffer is a
+ * views: a Float64Array copy may quiet a signalling-NaN pattern (V8 set bit 51 when hot), and
+ * int64s or float32 NaN payloads would not survive it. A row number past either buffer is a
  * RangeError (a copy within one buffer would otherwise land in a neighbour).
  */
 export function rowCopier(
