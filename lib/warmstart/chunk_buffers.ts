@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { JobMemory } from "./job_memory.ts";
+import { JobMemory } from "./job_memory.ts";
 import type { Tuning } from "./tuning.ts";
 
 /** Buffers handed out in turn, each reused after `count - 1` others. */
@@ -35,8 +35,7 @@ export class ChunkBuffers {
    * @param tuning chunk size and read-ahead
    */
   constructor(memory: JobMemory, tuning: Tuning) {
-    // One more than the executor can hold (read ahead, the one yielded, the one being written).
-    const count = tuning.readAhead + 3;
+    const count = ringCount(tuning);
     this.#chunks = new Ring(memory, tuning.chunkBytes, count);
     this.#bands = new Ring(memory, BAND_CHUNKS * tuning.chunkBytes, count);
   }
@@ -60,3 +59,19 @@ export class ChunkBuffers {
 
 /** A band of OLD rows spans at most this many chunks (else the rows are read as runs). */
 export const BAND_CHUNKS = 2;
+
+/** Buffers per ring: one more than the executor can hold (read ahead, the one yielded, the one being written). */
+function ringCount(tuning: Tuning): number {
+  return tuning.readAhead + 3;
+}
+
+/**
+ * A job's memory: the budget (`memoryBytes`) plus its chunk and band rings, so that every buffer
+ * a row copy reads or writes is a view of one buffer (remap_layout.ts rowCopier: a native copy
+ * there, a word loop across buffers).
+ */
+export function jobMemoryFor(tuning: Tuning): JobMemory {
+  return new JobMemory(
+    tuning.memoryBytes + ringCount(tuning) * (1 + BAND_CHUNKS) * tuning.chunkBytes,
+  );
+}

@@ -20,8 +20,7 @@ import {
 import { claimLocation, DEFAULT_CLAIM_TIMING, peekClaim } from "./claim.ts";
 import { commitOutput, finishOutput, prepareOutput } from "./commit.ts";
 import { SpecError } from "./errors.ts";
-import { ChunkBuffers } from "./chunk_buffers.ts";
-import { JobMemory } from "./job_memory.ts";
+import { ChunkBuffers, jobMemoryFor } from "./chunk_buffers.ts";
 import { type JobPlanRecord, planRecordLocation } from "./job_files.ts";
 import { jobIdOf } from "./job_id.ts";
 import { parseJobSpec } from "./job_spec.ts";
@@ -191,7 +190,7 @@ export async function runJobOp(
       return await planJob(store, m, options);
     case "task": {
       const opened = await openJobDir(store, m.job, limits);
-      const memory = new JobMemory(tuning.memoryBytes);
+      const memory = jobMemoryFor(tuning);
       const sources = {
         store,
         oldIndex: opened.oldIndex,

@@ -31,7 +31,8 @@ import {
   windowOrder,
   windowRows,
 } from "./remap_layout.ts";
-import { JobMemory } from "./job_memory.ts";
+import type { JobMemory } from "./job_memory.ts";
+import { jobMemoryFor } from "./chunk_buffers.ts";
 import { fillBackup } from "./row_backup.ts";
 import { chunkBuffer, type SegmentSources } from "./segment_reader.ts";
 import { sourceId } from "./verify_sources.ts";
@@ -168,7 +169,7 @@ export class RemapRunner {
     this.#src = src;
     this.#spill = spill;
     this.#options = options;
-    this.#memory = options.memory ?? new JobMemory(src.tuning.memoryBytes);
+    this.#memory = options.memory ?? jobMemoryFor(src.tuning);
     for (const pass of passes) {
       this.#states.set(pass.id, {
         pass,

@@ -24,8 +24,8 @@ import { DEFAULT_LIMITS, type InputLimits } from "./limits.ts";
 import { loadNewModel } from "./new_model.ts";
 import { oldCheckpointKeys } from "./object_renames.ts";
 import { openInputs } from "./open_inputs.ts";
-import { ChunkBuffers } from "./chunk_buffers.ts";
-import { JobMemory } from "./job_memory.ts";
+import { ChunkBuffers, jobMemoryFor } from "./chunk_buffers.ts";
+import type { JobMemory } from "./job_memory.ts";
 import { buildPlan } from "./planner.ts";
 import { RemapRunner } from "./remap_passes.ts";
 import { buildReport } from "./report.ts";
@@ -161,7 +161,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   options.signal?.throwIfAborted();
   progress("plan", "planning");
   // The budget as one buffer, carved by each phase in turn (job_memory.ts).
-  const memory = new JobMemory(tuning.memoryBytes);
+  const memory = jobMemoryFor(tuning);
   const model = await loadNewModel(store, inputs.new.index, {
     ...(spec.trainableVariables ? { trainableVariables: spec.trainableVariables } : {}),
     ...(inputs.new.graph ? { objectGraph: inputs.new.graph } : {}),
