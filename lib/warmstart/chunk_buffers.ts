@@ -60,7 +60,10 @@ export class ChunkBuffers {
 /** A band of OLD rows spans at most this many chunks (else the rows are read as runs). */
 export const BAND_CHUNKS = 2;
 
-/** Buffers per ring: one more than the executor can hold (read ahead, the one yielded, the one being written). */
+/**
+ * Buffers per ring: one more than the executor can hold (read ahead, the one yielded, the one
+ * being written).
+ */
 function ringCount(tuning: Tuning): number {
   return tuning.readAhead + 3;
 }

@@ -809,14 +809,11 @@ def realistic():
                  old_vars, new_vars,
                  {"ckpt_to_initialize_from": "old",
                   "vars_to_warm_start": ["dense/", "out/kernel/Adam", "global_step", "beta1_power"]}))
-    # 4) Bit patterns every copy must keep: an embedding made only of NaNs with payloads (a float32
-    #    0x7ff00001 as the high word of a float64 is a signalling NaN a Float64Array load quiets),
-    #    signalling NaNs, infinities, -0.0 and subnormals, remapped over a shuffled vocabulary
-    #    (rows of 32 bytes); the same patterns in float64 and int64 tensors copied verbatim.
-    w32 = np.array([0x7FF00001, 0xFFF00003, 0x7F800001, 0x7FC00000, 0xFFC00001, 0x7F800000, 0x80000000,
-                    0x00000001, 0x7FF7FFFF], dtype=np.uint32)
-    w64 = np.array([0x7FF0000000000001, 0xFFF4000000000000, 0x7FF7FFFF7FF00001, 0x8000000000000000,
-                    0x0000000000000001, 0x7FF8000000000000], dtype=np.uint64)
+    # 4) Bit patterns every copy must keep (oracle.SPECIAL_WORDS32/64): an embedding made only of them,
+    #    remapped over a shuffled vocabulary (rows of 32 bytes); float64 and int64 tensors of the 64-bit
+    #    words copied verbatim.
+    w32 = oracle.SPECIAL_WORDS32
+    w64 = oracle.SPECIAL_WORDS64
     old_tokens = ["w%02d" % i for i in range(48)]
     new_tokens = old_tokens[:40] + ["fresh%d" % i for i in range(8)]
     r.shuffle(new_tokens)

@@ -34,13 +34,12 @@ PLAIN_DTYPES = ["float32"] * 6 + ["float64", "float16", "bfloat16", "int32", "in
                                   "bool", "complex64"]
 ODD_TOKENS = ["a b", "tab\tsep", "Ünïcödé", "UPPER", "upper", ",", "x,y", " lead", "trail ", "日本", "#", "-1", "0"]
 
-_W32 = [0x7FF00001, 0xFFF00003, 0x7F800001, 0x7FC00000, 0xFFC00001, 0x7F800000, 0x80000000, 0x00000001, 0x7FF7FFFF]
+# Which tensors carry oracle.SPECIAL_WORDS32/64, viewed as which unsigned words.
 SPECIAL_BITS = {
-    "float32": (np.uint32, _W32),
-    "int32": (np.uint32, _W32),
-    "float64": (np.uint64, [0x7FF0000000000001, 0xFFF4000000000000, 0x7FF7FFFF7FF00001, 0x8000000000000000,
-                            0x0000000000000001, 0x7FF8000000000000, 0xFFF0000000000000]),
-    "int64": (np.uint64, [0x7FF0000000000001, 0x7FF000017FF00001, 0xFFF4000000000000]),
+    "float32": (np.uint32, oracle.SPECIAL_WORDS32),
+    "int32": (np.uint32, oracle.SPECIAL_WORDS32),
+    "float64": (np.uint64, oracle.SPECIAL_WORDS64),
+    "int64": (np.uint64, oracle.SPECIAL_WORDS64),
 }
 
 
@@ -65,15 +64,13 @@ class Gen:
         return self._special(dtype, self._values(dtype, shape))
 
     def _special(self, dtype, v):
-        """About 1 element in 8 replaced by a bit pattern that must survive every copy bit for bit:
-        NaNs with payloads (a float32 0x7ff00001 as the high word of a float64 is a signalling NaN that
-        a Float64Array load quiets), signalling NaNs, infinities, -0.0, subnormals; int64/int32 with
-        the same words."""
+        """About 1 element in 8 replaced by one of oracle.SPECIAL_WORDS32/64: bit patterns every copy must
+        keep bit for bit."""
         if dtype not in SPECIAL_BITS or np.ndim(v) == 0 or np.size(v) == 0:
             return v
         v = np.array(v)
-        u = v.view(SPECIAL_BITS[dtype][0])
-        patterns = np.array(SPECIAL_BITS[dtype][1], dtype=SPECIAL_BITS[dtype][0])
+        word, patterns = SPECIAL_BITS[dtype]
+        u = v.view(word)
         pick = self.bits.rand(*u.shape) < 0.125
         u[pick] = patterns[self.bits.randint(len(patterns), size=int(pick.sum()))]
         return v
