@@ -115,11 +115,15 @@ export function withRangeReads(store: Store, options: RangeReadOptions = {}): Ra
     const whole = o?.into && o.into.length >= range.length
       ? o.into.subarray(0, range.length)
       : new Uint8Array(range.length);
-    const parts = o?.into ? { ...o, into: undefined } : o; // each part reads into its own buffer
+    // Each part reads into its own slice of the one buffer (copied only if a store cannot).
     await settleAll(
-      splitRange(range, maxRequest).map((c) =>
-        fetch(location, c, parts).then((b) => whole.set(b, c.offset - range.offset))
-      ),
+      splitRange(range, maxRequest).map((c) => {
+        const at = c.offset - range.offset;
+        const into = whole.subarray(at, at + c.length);
+        return fetch(location, c, { ...o, into }).then((b) => {
+          if (b.buffer !== whole.buffer || b.byteOffset !== into.byteOffset) whole.set(b, at);
+        });
+      }),
     );
     return whole;
   };

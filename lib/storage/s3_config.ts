@@ -10,6 +10,11 @@
  */
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 
+/** Longest wait for a connection (ms): a silent server becomes a retryable error. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** Longest wait for the next byte of an answer (ms). */
+export const IDLE_TIMEOUT_MS = 60_000;
+
 /** Environment variables read by {@link s3ConfigFromEnv}. */
 export type S3Env = Record<string, string | undefined>;
 
@@ -24,7 +29,7 @@ export function s3ConfigFromEnv(env: S3Env = Deno.env.toObject()): S3ClientConfi
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     // A silent server must become a (retryable) error, not a hung job; transfers may be long.
-    requestHandler: { connectionTimeout: 10_000, socketTimeout: 60_000 },
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: IDLE_TIMEOUT_MS },
   };
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     config.credentials = {

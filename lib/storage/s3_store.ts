@@ -36,7 +36,9 @@ import { checkRange, formatRangeHeader, parseContentRange } from "./range_header
 import type { RetryOptions } from "./retry.ts";
 import { MAX_PART_SIZE, PartSizer } from "./part_size.ts";
 import { isMissingObject, mapS3Error } from "./s3_errors.ts";
-import { s3ConfigFromEnv, type S3Env, secretsOf } from "./s3_config.ts";
+import { IDLE_TIMEOUT_MS, s3ConfigFromEnv, type S3Env, secretsOf } from "./s3_config.ts";
+import { fetchGets, type SdkHandler } from "./fetch_gets.ts";
+import { readBodyInto } from "./body_into.ts";
 import { addSecret } from "./redact.ts";
 import type {
   ByteRange,
@@ -76,6 +78,11 @@ export interface S3StoreOptions extends Omit<MultipartWriterOptions, "signal" | 
   retry?: RetryOptions;
   /** Reader for copy sources that are not on this S3 endpoint (e.g. a RoutingStore). */
   sourceReader?: Store;
+  /**
+   * Longest wait (ms) for a GET's headers or its next body bytes before the request fails with
+   * a retryable error (default {@link IDLE_TIMEOUT_MS}; only for a client built here).
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Store over S3-compatible object storage (see module docs). */
@@ -104,6 +111,14 @@ export class S3Store implements Store {
     for (const secret of this.#secrets) addSecret(secret);
     this.client = options.client ??
       new S3Client({ ...s3ConfigFromEnv(env), ...options.clientConfig });
+    if (!options.client) {
+      // GETs over fetch (fetch_gets.ts: bodies read into the caller's buffer, no garbage).
+      const config = this.client.config as unknown as { requestHandler: SdkHandler };
+      config.requestHandler = fetchGets(
+        config.requestHandler,
+        options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+      );
+    }
   }
 
   /** True if this store serves `location` (`s3://` URLs). */
@@ -144,10 +159,14 @@ export class S3Store implements Store {
           abortSignal: options?.signal,
         },
       );
-      const body = await r.Body!.transformToByteArray();
-      if (r.ContentLength !== undefined && body.length !== r.ContentLength) {
-        throw shortBody(location, body.length, r.ContentLength);
-      }
+      const size = r.ContentLength;
+      if (size === undefined) return await r.Body!.transformToByteArray();
+      const body = new Uint8Array(size);
+      const got = await readBodyInto(
+        r.Body!.transformToWebStream() as ReadableStream<Uint8Array>,
+        body,
+      );
+      if (got !== size) throw shortBody(location, got, size);
       return body;
     } catch (e) {
       throw await this.#err(e, op, location, options?.ifMatch !== undefined);
@@ -189,23 +208,17 @@ export class S3Store implements Store {
           { location, status: 416 },
         );
       }
+      // Streamed into the caller's buffer when it has one: no buffer of our own per read.
       const into = options?.into;
-      if (into && into.length >= range.length) {
-        // Streamed into the caller's buffer: no buffer of our own per read.
-        const out = into.subarray(0, range.length);
-        let got = 0;
-        for await (const chunk of r.Body!.transformToWebStream()) {
-          const c = chunk as Uint8Array;
-          if (got + c.length > out.length) throw shortBody(location, got + c.length, range.length);
-          out.set(c, got);
-          got += c.length;
-        }
-        if (got !== range.length) throw shortBody(location, got, range.length);
-        return out;
-      }
-      const body = await r.Body!.transformToByteArray();
-      if (body.length !== range.length) throw shortBody(location, body.length, range.length);
-      return body;
+      const out = into && into.length >= range.length
+        ? into.subarray(0, range.length)
+        : new Uint8Array(range.length);
+      const got = await readBodyInto(
+        r.Body!.transformToWebStream() as ReadableStream<Uint8Array>,
+        out,
+      );
+      if (got !== range.length) throw shortBody(location, got, range.length);
+      return out;
     } catch (e) {
       throw await this.#err(e, "GetObject", location, options?.ifMatch !== undefined);
     }

@@ -2,7 +2,8 @@
  * A fault-injecting HTTP/1.1 proxy on loopback, between the S3 SDK and a real server. Requests
  * pass through byte-exact (Host header kept, so SigV4 signatures stay valid) unless a scheduled
  * rule matches; then it answers with a 5xx/throttle error, resets the connection (before or after
- * forwarding), or truncates the response body (closing early, or with a lying Content-Length).
+ * forwarding), truncates the response body (closing early, or with a lying Content-Length), or
+ * stalls in the middle of it.
  * Built on raw Deno TCP for the client side (so a reset is a real connection drop) and node:http
  * for the upstream side.
  *
@@ -23,7 +24,9 @@ export type Fault =
   | { kind: "status"; status: number; code: string }
   | { kind: "reset"; afterForward?: boolean }
   | { kind: "truncate"; keep: number; lieContentLength?: boolean }
-  | { kind: "delay"; ms: number };
+  | { kind: "delay"; ms: number }
+  /** Answers the headers and the first `keep` body bytes, then sends nothing for `ms`. */
+  | { kind: "stall"; keep: number; ms: number };
 
 /** A scheduled fault: applies to the next `times` matching requests (Infinity = permanent). */
 export interface FaultRule {
@@ -214,6 +217,11 @@ export class FaultProxy {
       out = out.subarray(0, Math.min(fault.keep, out.length));
       if (fault.lieContentLength) declared = out.length;
     }
+    let rest: Uint8Array | undefined;
+    if (fault?.kind === "stall") {
+      rest = out.subarray(Math.min(fault.keep, out.length));
+      out = out.subarray(0, Math.min(fault.keep, out.length));
+    }
     let h = `HTTP/1.1 ${res.status} ${res.statusText}\r\n`;
     for (const [k, v] of res.headers) {
       const lk = k.toLowerCase();
@@ -227,6 +235,10 @@ export class FaultProxy {
     h += `Content-Length: ${declared}\r\n\r\n`;
     await writeAll(conn, enc.encode(h));
     if (method !== "HEAD") await writeAll(conn, out);
+    if (fault?.kind === "stall") {
+      await new Promise((r) => setTimeout(r, fault.ms));
+      await writeAll(conn, rest!); // (fails when the client gave up meanwhile)
+    }
     if (fault?.kind === "truncate" && !fault.lieContentLength) return false; // close mid-body
     return true;
   }

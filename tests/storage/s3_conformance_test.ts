@@ -445,6 +445,71 @@ for (const [kind, start] of Object.entries(SERVERS)) {
           },
         );
 
+        await t.step(
+          "a GET that stops sending fails after the idle timeout; the retry reads it",
+          async () => {
+            proxy.clear();
+            const log = logFrom();
+            const quick = store({ idleTimeoutMs: 300 });
+            // Mid-body, and before the headers.
+            for (
+              const fault of [{ kind: "stall", keep: 1000, ms: 1500 }, {
+                kind: "delay",
+                ms: 1500,
+              }] as const
+            ) {
+              proxy.inject(match.rangedGet, fault);
+              const t0 = performance.now();
+              const e = await rejection(() => quick.readRange(SRC, { offset: 0, length: MiB }));
+              const waited = performance.now() - t0;
+              assert.ok(e instanceof StorageError && e.retryable, e.message);
+              assert.match(e.message, /no data from the server for 300 ms/);
+              assert.ok(waited < 1400, `${fault.kind}: failed after ${waited.toFixed(0)} ms`);
+            }
+            proxy.inject(match.rangedGet, { kind: "stall", keep: 1000, ms: 1500 });
+            assertBytes(
+              await withRetries(quick, FAST).readRange(SRC, { offset: 4096, length: MiB }),
+              src.subarray(4096, 4096 + MiB),
+            );
+            assert.deepEqual(log().map((e) => e.fault), ["stall", "delay", "stall", undefined]);
+          },
+        );
+
+        await t.step(
+          "GET bodies: read into a view of the caller's buffer, never decoded",
+          async () => {
+            // A view of a bigger buffer (the job's memory arena): filled in place, and the
+            // buffer stays usable (a BYOB read of it would have detached it).
+            const arena = new ArrayBuffer(3 * MiB);
+            const before = new Uint8Array(arena, 0, 16).fill(9);
+            const view = new Uint8Array(arena, MiB, MiB + 7);
+            const got = await s3.readRange(SRC, { offset: 100, length: MiB }, { into: view });
+            assert.equal(arena.byteLength, 3 * MiB);
+            assert.equal(got.buffer, arena);
+            assert.equal(got.byteOffset, MiB);
+            assertBytes(got, src.subarray(100, 100 + MiB));
+            assert.deepEqual([...before], Array(16).fill(9));
+            // An object stored gzip-encoded comes back as stored, not decompressed.
+            const gz = new Uint8Array(
+              await new Response(
+                new Blob([randomBytes(5000) as Uint8Array<ArrayBuffer>]).stream()
+                  .pipeThrough(new CompressionStream("gzip")),
+              ).arrayBuffer(),
+            );
+            await s3.client.send(
+              new PutObjectCommand({
+                Bucket: BUCKET,
+                Key: "enc/data.gz",
+                Body: gz,
+                ContentEncoding: "gzip",
+              }),
+            );
+            const at = `s3://${BUCKET}/enc/data.gz`;
+            assertBytes(await s3.read(at), gz);
+            assertBytes(await s3.readRange(at, { offset: 10, length: 100 }), gz.subarray(10, 110));
+          },
+        );
+
         await t.step("transient part faults are retried per part", async () => {
           proxy.clear();
           const log = logFrom();
