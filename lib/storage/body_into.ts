@@ -49,7 +49,10 @@ export async function readBodyInto(
       got += value.length;
     }
   } finally {
-    byob.releaseLock();
+    try {
+      byob.releaseLock();
+    } catch { /* a read still pending (it timed out): the stream is dropped with it */ }
+    // (A read that failed kept its buffer: a detached stage is not pooled.)
     if (stage && stage.byteLength === STAGE_BYTES && free.length < POOL) free.push(stage);
   }
 }

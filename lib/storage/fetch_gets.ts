@@ -106,15 +106,17 @@ export function fetchGets(inner: SdkHandler, idleMs: number): SdkHandler {
 }
 
 /**
- * Times every read of `body`: `arm` when a read starts, `disarm` when it settles, `end` when the
- * body is done or failed. The stream itself is the one fetch made (a byte stream, so readers may
- * read it BYOB: body_into.ts); its readers are wrapped, which every consumer goes through (the
- * SDK's collectors and stream mixin call getReader).
+ * Bounds every read of `body` by `idleMs`, and ends it when `control` aborts: the read itself
+ * rejects then (a read already waiting on the connection is not always interrupted by the
+ * fetch's abort), and the fetch is aborted. `end` runs when the body is done or failed. The
+ * stream is the one fetch made (a byte stream, so readers may read it BYOB: body_into.ts); its
+ * readers are wrapped, which every consumer goes through (the SDK's collectors and stream mixin
+ * call getReader).
  */
-function timeReads(
+function boundReads(
   body: ReadableStream<Uint8Array>,
-  arm: () => void,
-  disarm: () => void,
+  idleMs: number,
+  control: AbortController,
   end: () => void,
 ): void {
   const getReader = body.getReader.bind(body) as (o?: unknown) => ReadableStreamDefaultReader;
@@ -125,18 +127,31 @@ function timeReads(
         view?: unknown,
       ) => Promise<ReadableStreamReadResult<unknown>>;
       Object.defineProperty(reader, "read", {
-        value: async (view?: unknown) => {
-          arm();
-          try {
-            const r = await read(view);
-            if (r.done) end();
-            else disarm();
-            return r;
-          } catch (e) {
-            end();
-            throw e;
-          }
-        },
+        value: (view?: unknown) =>
+          new Promise<ReadableStreamReadResult<unknown>>((resolve, reject) => {
+            const fail = (e: unknown) => {
+              settle();
+              end();
+              reject(e);
+            };
+            const onAbort = () => fail(control.signal.reason);
+            const timer = setTimeout(() => {
+              control.abort(idleError(idleMs));
+              fail(control.signal.reason);
+            }, idleMs);
+            Deno.unrefTimer(timer); // an abandoned body must not keep the process alive
+            const settle = () => {
+              clearTimeout(timer);
+              control.signal.removeEventListener("abort", onAbort);
+            };
+            if (control.signal.aborted) return fail(control.signal.reason);
+            control.signal.addEventListener("abort", onAbort, { once: true });
+            read(view).then((r) => {
+              settle();
+              if (r.done) end();
+              resolve(r);
+            }, fail);
+          }),
       });
       return reader;
     },
@@ -150,32 +165,25 @@ async function fetchGet(
 ): Promise<{ response: unknown }> {
   if (signal?.aborted) throw abortError(signal);
   const control = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    const t = setTimeout(() => control.abort(idleError(idleMs)), idleMs);
-    Deno.unrefTimer(t); // an abandoned body must not keep the process alive
-    timer = t;
-  };
   const onAbort = () => control.abort(abortError(signal!));
   signal?.addEventListener("abort", onAbort, { once: true });
-  const done = () => {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  };
+  const done = () => signal?.removeEventListener("abort", onAbort);
+  // Until the headers: one idle period.
+  const headersTimer = setTimeout(() => control.abort(idleError(idleMs)), idleMs);
   const headers = new Headers(request.headers);
   headers.set("accept-encoding", "identity");
-  arm();
   let res: Response;
   try {
     res = await fetch(urlOf(request), { method: "GET", headers, signal: control.signal });
   } catch (e) {
     done();
     throw control.signal.aborted ? control.signal.reason : e;
+  } finally {
+    clearTimeout(headersTimer);
   }
   const responseHeaders: Record<string, string> = {};
   for (const [k, v] of res.headers) responseHeaders[k] = v;
-  if (res.body) timeReads(res.body, arm, () => clearTimeout(timer), done);
+  if (res.body) boundReads(res.body, idleMs, control, done);
   else done();
   return {
     response: {

@@ -29,7 +29,7 @@ import type { JobMemory } from "./job_memory.ts";
 import { buildPlan } from "./planner.ts";
 import { RemapRunner } from "./remap_passes.ts";
 import { buildReport } from "./report.ts";
-import { removeSpillArea, spillArea } from "./spill_area.ts";
+import { removeSpillArea, spillArea, tokenSpillArea } from "./spill_area.ts";
 import {
   abortJob,
   assembleJob,
@@ -162,6 +162,22 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   progress("plan", "planning");
   // The budget as one buffer, carved by each phase in turn (job_memory.ts).
   const memory = jobMemoryFor(tuning);
+  // A join of several partitions spills its tokens to the job's area (not in a dry run, which
+  // writes nothing): deleted after the join, and, if this run is killed, by the next one.
+  const area = spillArea(spec.output, options.job?.id ?? jobIdOf(spec), options.spillTo);
+  const runId = crypto.randomUUID();
+  const vocabularies = vocabularyCache(store, {
+    memoryBytes: tuning.memoryBytes,
+    memory,
+    ...(options.dryRun ? {} : {
+      spill: {
+        area: tokenSpillArea(area, runId),
+        put: (l, b, o) => store.put(l, b, o),
+        readRange: (l, r, o) => store.readRange(l, r, o),
+        delete: (l) => store.delete(l),
+      },
+    }),
+  });
   const model = await loadNewModel(store, inputs.new.index, {
     ...(spec.trainableVariables ? { trainableVariables: spec.trainableVariables } : {}),
     ...(inputs.new.graph ? { objectGraph: inputs.new.graph } : {}),
@@ -178,7 +194,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
       : {}),
     newShardSizes: inputs.new.shardSizes,
     // Planning comes before any remap pass: a join partition may use the whole budget.
-    vocabularies: vocabularyCache(store, { memoryBytes: tuning.memoryBytes, memory }),
+    vocabularies,
     tuning,
     ...(options.signal ? { signal: options.signal } : {}),
   }).catch((e) => {
@@ -193,7 +209,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   if (options.dryRun) return report(true);
   const who = {
     jobId: options.job?.id ?? jobIdOf(spec),
-    runId: crypto.randomUUID(),
+    runId,
     ...(options.job?.trigger !== undefined ? { trigger: options.job.trigger } : {}),
     overwrite: spec.overwrite === true,
     claimTiming: { ...DEFAULT_CLAIM_TIMING, ...options.claim },
@@ -246,6 +262,8 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   } catch (e) {
     return await publishedByAnotherRun(e);
   }
+  // The job is this run's now: what a killed run's joins spilled goes (this run's are gone).
+  if (vocabularies.spilled) await removeSpillArea(store, tokenSpillArea(area));
   if (prepared.published) {
     progress("done", `${spec.output} is already published by this job`);
     return { ...prepared.published.report, outcome: "already_published" };

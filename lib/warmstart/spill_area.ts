@@ -23,6 +23,15 @@ export function spillLocation(area: string, pass: number, w: number): string {
 }
 
 /**
+ * Where a vocabulary join of run `runId` spills its tokens (token_runs.ts); without `runId`, the
+ * prefix of every run's. Names are per run, not per job: a join runs before the job is claimed,
+ * so two runs of one job may join at once, and must never read each other's tokens.
+ */
+export function tokenSpillArea(area: string, runId?: string): string {
+  return runId === undefined ? `${area}vocab-` : `${area}vocab-${runId}.`;
+}
+
+/**
  * Removes every object of the area and every unfinished write there (what a killed run was
  * still writing). Best effort: a failure to clean up never fails the job (the next run of the
  * job removes it before it starts).

@@ -16,23 +16,35 @@ export interface VocabularyCache {
     oldLocation: string,
     oldVocabSize: number,
   ): Promise<VocabRemapping>;
+  /** True once a join spilled tokens (several partitions, with a spill). */
+  readonly spilled: boolean;
 }
 
 /**
  * A cache over `store` for one job.
  *
  * @param store the job's store
- * @param options the memory budget of a join partition, and the read size
+ * @param options the memory budget of a join partition, the read size, and where a join of
+ *   several partitions spills its tokens
  * @returns the cache
  */
 export function vocabularyCache(store: VocabSource, options: JoinOptions = {}): VocabularyCache {
   const joins = new Map<string, Promise<VocabRemapping>>();
+  let spilled = false;
   return {
+    get spilled() {
+      return spilled;
+    },
     remapping(newLocation, oldLocation, oldVocabSize) {
       const key = JSON.stringify([newLocation, oldLocation, oldVocabSize]);
       let value = joins.get(key);
       if (!value) {
-        value = joinVocabularies(store, newLocation, oldLocation, oldVocabSize, options);
+        // Each join's spilled tokens have names of their own.
+        value = joinVocabularies(store, newLocation, oldLocation, oldVocabSize, {
+          ...options,
+          spillName: `join-${joins.size}`,
+          onSpill: () => void (spilled = true),
+        });
         joins.set(key, value);
       }
       return value;

@@ -79,7 +79,8 @@ export interface LineSelection {
  * @param vocabSize -1 or the number of lines to read
  * @param visit called per batch of tokens (optional: a checking pass needs none)
  * @param options bytes per range read; the job memory the two chunk buffers come from; which
- *   lines to visit (and hash) — the others are only counted and checked
+ *   lines to visit (and hash) — the others are only counted and checked; a hook awaited after
+ *   each chunk
  * @returns the number of tokens and their bytes
  * @throws SettingsError as TF fails (missing file, empty file or line, too few lines)
  */
@@ -88,7 +89,13 @@ export async function scanVocabulary(
   location: string,
   vocabSize: number,
   visit?: TokenVisitor,
-  options: { chunkBytes?: number; memory?: JobMemory; select?: LineSelection } = {},
+  options: {
+    chunkBytes?: number;
+    memory?: JobMemory;
+    select?: LineSelection;
+    /** Awaited after each chunk's tokens are visited (a visitor's back-pressure). */
+    afterChunk?: () => Promise<void>;
+  } = {},
 ): Promise<VocabScan> {
   const chunkBytes = options.chunkBytes ?? VOCAB_CHUNK_BYTES;
   if (vocabSize === 0) {
@@ -146,6 +153,7 @@ export async function scanVocabulary(
       at = scanLines(s, buf, at, base);
       if (at < buf.length && s.lines < s.limit) carry = buf.slice(at);
       s.flush(); // before this buffer is read into again
+      await options.afterChunk?.();
     }
     // A final line without a newline counts.
     if (carry && s.lines < s.limit) s.whole(carry, size);

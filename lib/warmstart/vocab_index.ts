@@ -3,16 +3,20 @@
  * for every line of the NEW vocabulary, the line of the same token in the OLD vocabulary (TF's
  * token -> old id HashTable), or -1. Exact — tokens are compared as bytes — and bounded in memory
  * whatever the vocabulary's size: the OLD tokens are split into hash partitions, each small
- * enough for the budget; per partition the OLD file is streamed into an open-addressing table of
- * that partition's tokens (their bytes, line and hash), then the NEW file is streamed and its
- * tokens of that partition are looked up. A vocabulary that fits the budget is one partition:
- * two passes over the OLD file (check, index) and two over the NEW one (check, look up). What is
- * kept is one Int32 per NEW line.
+ * enough for the budget; per partition an open-addressing table of that partition's OLD tokens
+ * (their bytes, line and hash) is built, then the partition's NEW tokens are looked up. A
+ * vocabulary that fits the budget is one partition: one pass over each file (the OLD one checks
+ * and indexes, the NEW one checks and looks up). Several partitions: a second OLD pass indexes
+ * partition 0, the NEW pass looks it up, and both spill the other partitions' tokens once
+ * (token_runs.ts: a Grace hash join, linear in the vocabulary), from which each further
+ * partition is joined; without a spill (a dry run) each partition reads both files again. What
+ * is kept is one Int32 per NEW line.
  *
  * @module
  */
 import { SettingsError } from "./errors.ts";
 import type { JobMemory } from "./job_memory.ts";
+import { RUNS_IN_FLIGHT, TokenRuns, type TokenSpill } from "./token_runs.ts";
 import {
   type LineSelection,
   printable,
@@ -43,6 +47,16 @@ export interface JoinOptions {
   chunkBytes?: number;
   /** The job memory its buffers are carved from. */
   memory?: JobMemory;
+  /**
+   * Where the tokens of the partitions after the first are spilled (token_runs.ts), so each
+   * file is read once for them; without it (a dry run writes nothing), each partition reads
+   * both files again.
+   */
+  spill?: TokenSpill;
+  /** This join's part of the spill's object names (unique in the job). */
+  spillName?: string;
+  /** Called when the join starts spilling. */
+  onSpill?: () => void;
 }
 
 /** Highest load of a table (linear probing stays short below it). */
@@ -70,19 +84,25 @@ export async function joinVocabularies(
   const memoryBytes = Math.max(1, options.memoryBytes ?? 64 * 1024 * 1024);
   const chunkBytes = options.chunkBytes ??
     Math.min(VOCAB_CHUNK_BYTES, Math.max(64 * 1024, Math.floor(memoryBytes / 32)));
-  // A partition's table: what the two read buffers leave, at least half the budget.
-  const budget = Math.max(memoryBytes / 2, memoryBytes - 2 * chunkBytes);
+  // A partition's table: what the two read buffers (and, spilling, the token runs: the one
+  // filled and those being written) leave, at least half the budget.
+  const runBytes = chunkBytes;
+  const spill = options.spill;
+  const reserved = 2 * chunkBytes + (spill ? (1 + RUNS_IN_FLIGHT) * runBytes : 0);
+  const budget = Math.max(memoryBytes / 2, memoryBytes - reserved);
   const memory = options.memory;
   const scan = (
     location: string,
     size: number,
     visit?: TokenVisitor,
     select?: LineSelection,
+    afterChunk?: () => Promise<void>,
   ) =>
     scanVocabulary(source, location, size, visit, {
       chunkBytes,
       ...(memory ? { memory } : {}),
       ...(select ? { select } : {}),
+      ...(afterChunk ? { afterChunk } : {}),
     });
   const oldSize = (await source.stat(oldLocation))?.size ?? 0; // (a missing file fails in scan)
   const newSize = (await source.stat(newLocation))?.size ?? 0;
@@ -121,12 +141,109 @@ export async function joinVocabularies(
     }
   };
 
+  let newLines = 0;
+  // Each token's partition, a batch at a time.
+  const parts = new Uint8Array(512);
+  const partsOf = (batch: TokenBatch, P: number): Uint8Array => {
+    const out = parts.length >= batch.count ? parts : new Uint8Array(batch.count);
+    for (let b = 0; b < batch.count; b++) out[b] = partitionOf(batch.hash[b], P);
+    return out;
+  };
+
+  /**
+   * P partitions, their tokens spilled: the OLD file's second pass indexes partition 0 and
+   * spills the others' tokens, the NEW file's pass looks partition 0 up and spills the rest;
+   * then each partition is joined from its runs.
+   */
+  const joinSpilled = async (P: number, spill: TokenSpill) => {
+    const name = options.spillName ?? "join";
+    options.onSpill?.();
+    const oldRuns = new TokenRuns(spill, `${name}.old`, P, runBytes, memory);
+    const newRuns = new TokenRuns(spill, `${name}.new`, P, runBytes, memory);
+    try {
+      let t = share(P);
+      await scan(
+        oldLocation,
+        oldVocabSize,
+        (batch) => {
+          const p = partsOf(batch, P);
+          oldRuns.add(batch, p);
+          insert(t, batch, (b) => p[b] === 0);
+        },
+        undefined,
+        () => oldRuns.drain(),
+      );
+      await oldRuns.finish();
+      newLines = (await scan(
+        newLocation,
+        -1,
+        (batch) => {
+          const p = partsOf(batch, P);
+          newRuns.add(batch, p);
+          lookup(t, batch, (b) => p[b] === 0);
+        },
+        undefined,
+        () => newRuns.drain(),
+      )).lines;
+      await newRuns.finish();
+      t.release();
+      // After a repeated OLD token the job fails, but every partition's OLD tokens are still
+      // inserted: TF reports the first repeat of the whole file (the smallest line).
+      for (let p = 1; p < P; p++) {
+        t = share(P);
+        const table = t;
+        await oldRuns.read(p, (batch) => insert(table, batch));
+        if (!duplicate) await newRuns.read(p, (batch) => lookup(table, batch));
+        t.release();
+      }
+    } finally {
+      await Promise.all([oldRuns.release(), newRuns.release()]);
+    }
+  };
+
+  /** P partitions, each reading both files again (only its lines are hashed). */
+  const joinRescanning = async (P: number) => {
+    const t0 = share(P);
+    const oldPart = new Uint8Array(old.lines);
+    await scan(oldLocation, oldVocabSize, (batch) => {
+      for (let b = 0; b < batch.count; b++) {
+        oldPart[batch.line[b]] = partitionOf(batch.hash[b], P);
+      }
+      insert(t0, batch, (b) => oldPart[batch.line[b]] === 0);
+    });
+    let newPart: Uint8Array | undefined;
+    for (let p = 0; p < P; p++) {
+      const t = p === 0 ? t0 : share(P);
+      if (p > 0) {
+        await scan(oldLocation, oldVocabSize, (batch) => insert(t, batch), { part: oldPart, p });
+        if (duplicate) {
+          t.release();
+          continue; // the job fails: only the OLD passes still matter
+        }
+      }
+      if (p === 0) {
+        const scanned = await scan(newLocation, -1, (batch) => {
+          const last = batch.line[batch.count - 1];
+          newPart ??= new Uint8Array(map.length);
+          if (last >= newPart.length) newPart = grow(newPart, Math.ceil((last + 1) * 1.25));
+          for (let b = 0; b < batch.count; b++) {
+            newPart[batch.line[b]] = partitionOf(batch.hash[b], P);
+          }
+          lookup(t, batch, (b) => newPart![batch.line[b]] === 0);
+        });
+        newLines = scanned.lines;
+      } else {
+        await scan(newLocation, -1, (batch) => lookup(t, batch), { part: newPart!, p });
+      }
+      t.release();
+    }
+  };
+
   // The OLD file, first pass: checked and counted. When the density of its first lines says it
   // fits the budget, it is indexed whole on the way (if it does not fit after all, the index is
   // dropped); else it is only counted, and the exact counts decide the partitions, each a share
   // of the budget: a second pass notes every line's partition and indexes the first.
   let partitions = 1;
-  let oldPart: Uint8Array | undefined; // per OLD line (several partitions only)
   let table: TokenTable | undefined;
   const index = { whole: "maybe" as "maybe" | "yes" | "no" }; // (set in the visitor)
   let old: VocabScan;
@@ -166,48 +283,15 @@ export async function joinVocabularies(
         Math.ceil(TokenTable.bytesFor(old.lines, old.tokenBytes + old.lines) * 1.03 / budget),
       ),
     );
-    const t = share(partitions);
-    oldPart = new Uint8Array(old.lines);
-    const part = oldPart;
-    await scan(oldLocation, oldVocabSize, (batch) => {
-      for (let b = 0; b < batch.count; b++) {
-        part[batch.line[b]] = partitionOf(batch.hash[b], partitions);
-      }
-      insert(t, batch, (b) => part[batch.line[b]] === 0);
-    });
-    table = t;
   }
-  // The NEW file, first pass: checked and counted, lines' partitions noted, partition 0 looked
-  // up. Then each further partition: its OLD tokens indexed, its NEW tokens looked up (only
-  // those lines are hashed).
-  let newPart: Uint8Array | undefined;
-  let newLines = 0;
-  for (let p = 0; p < partitions; p++) {
-    if (p > 0) {
-      table = share(partitions);
-      const t = table;
-      await scan(oldLocation, oldVocabSize, (batch) => insert(t, batch), { part: oldPart!, p });
-      if (duplicate) {
-        t.release();
-        continue; // the job fails: only the OLD passes still matter
-      }
-    }
+  if (index.whole === "no" && spill) {
+    await joinSpilled(partitions, spill);
+  } else if (index.whole === "no") {
+    await joinRescanning(partitions);
+  } else {
+    // One partition: the table is the whole OLD vocabulary.
     const t = table!;
-    if (p === 0) {
-      const scanned = await scan(newLocation, -1, (batch) => {
-        if (partitions === 1) return lookup(t, batch);
-        const last = batch.line[batch.count - 1];
-        newPart ??= new Uint8Array(map.length);
-        if (last >= newPart.length) newPart = grow(newPart, Math.ceil((last + 1) * 1.25));
-        for (let b = 0; b < batch.count; b++) {
-          newPart[batch.line[b]] = partitionOf(batch.hash[b], partitions);
-        }
-        lookup(t, batch, (b) => newPart![batch.line[b]] === 0);
-      });
-      newLines = scanned.lines;
-    } else {
-      await scan(newLocation, -1, (batch) => lookup(t, batch), { part: newPart!, p });
-    }
+    newLines = (await scan(newLocation, -1, (batch) => lookup(t, batch))).lines;
     t.release();
   }
   if (duplicate) {

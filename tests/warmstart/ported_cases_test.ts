@@ -52,6 +52,8 @@ for (const s of scenarios) {
         FORCED_STRATEGIES.chosen,
       );
       assert.equal(small.error?.message, outcome.error?.message, "same error with a small budget");
+      // (Its join spilled tokens, deleted when it failed.)
+      assert.ok(isEmptyTree(posix.dirname(small.output)), "nothing left with a small budget");
       assert.ok(
         outcome.error instanceof SettingsError,
         `TF raised ${s.expectedError.error}: ${s.expectedError.message}\nwe: ${

@@ -98,18 +98,54 @@ Deno.test("scanVocabulary() with a size reads only the first lines", async () =>
   assert.ok(read <= 32, `read ${read} bytes for 2 lines`);
 });
 
-const join = (files: Record<string, string>, oldSize = -1, memoryBytes?: number) =>
+/** A spill over a MemoryStore (token_runs.ts), counting what it holds. */
+function memorySpill(store = new MemoryStore(), area = "tmp/run.") {
+  let puts = 0;
+  return {
+    store,
+    get puts() {
+      return puts;
+    },
+    spill: {
+      area,
+      put: (l: string, b: Uint8Array) => {
+        puts++;
+        return store.put(l, b.slice());
+      },
+      readRange: (l: string, r: { offset: number; length: number }) => store.readRange(l, r),
+      delete: (l: string) => store.delete(l),
+    },
+    left: () => [...store.objects.keys()].filter((k) => k.startsWith(area)),
+  };
+}
+
+const join = (
+  files: Record<string, string>,
+  oldSize = -1,
+  memoryBytes?: number,
+  spill?: ReturnType<typeof memorySpill>["spill"],
+) =>
   joinVocabularies(storeWith(files), "new", "old", oldSize, {
     chunkBytes: 3,
     ...(memoryBytes ? { memoryBytes } : {}),
+    ...(spill ? { spill } : {}),
   });
 
 Deno.test("joinVocabularies() fails on a repeated old token like TF's HashTable", async () => {
   for (const memoryBytes of [undefined, 1]) {
-    await assert.rejects(
-      join({ new: "x\n", old: "x\ny\nz\ny\nx\n" }, -1, memoryBytes),
-      /HashTable has different value for same key. Key y has 1 and trying to add value 3/,
-    );
+    for (const spilled of [false, true]) {
+      const s = memorySpill();
+      await assert.rejects(
+        join(
+          { new: "x\n", old: "x\ny\nz\ny\nx\n" },
+          -1,
+          memoryBytes,
+          spilled ? s.spill : undefined,
+        ),
+        /HashTable has different value for same key. Key y has 1 and trying to add value 3/,
+      );
+      assert.deepEqual(s.left(), [], "spilled tokens deleted");
+    }
   }
   // A repeat after old_vocab_size lines is never read.
   assert.deepEqual([...(await join({ new: "y\n", old: "x\ny\ny\n" }, 2)).map], [1]);
@@ -168,6 +204,20 @@ Deno.test("joinVocabularies() in many partitions equals the join in one (exact, 
   for (const memoryBytes of [64 * 1024 * 1024, 16384, 2048]) {
     const got = await joinVocabularies(store, "new", "old", -1, { memoryBytes, chunkBytes: 1000 });
     assert.deepEqual([...got.map], expected, `memory ${memoryBytes}`);
+    // The partitions after the first from spilled runs (token_runs.ts): the same map, and the
+    // runs deleted after the join.
+    const s = memorySpill();
+    const runMemory = new JobMemory(Math.max(memoryBytes, 1 << 16));
+    const spilled = await joinVocabularies(store, "new", "old", -1, {
+      memoryBytes,
+      chunkBytes: 1000,
+      spill: s.spill,
+      memory: runMemory,
+    });
+    assert.deepEqual([...spilled.map], expected, `spilled, memory ${memoryBytes}`);
+    assert.equal(runMemory.free, Math.max(memoryBytes, 1 << 16), "every run buffer given back");
+    assert.equal(s.puts > 0, memoryBytes < 64 * 1024 * 1024, `runs written: ${s.puts}`);
+    assert.deepEqual(s.left(), [], "runs deleted");
     const memory = new JobMemory(Math.max(memoryBytes, 1 << 16));
     const local = await joinVocabularies(files, `${dir}/new`, `${dir}/old`, -1, {
       memoryBytes,
@@ -178,6 +228,67 @@ Deno.test("joinVocabularies() in many partitions equals the join in one (exact, 
     assert.equal(memory.free, Math.max(memoryBytes, 1 << 16), "every buffer given back");
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("joinVocabularies() spilling: tokens longer than a run, old_vocab_size, exact bytes", async () => {
+  const long = (c: string, n: number) => c.repeat(n);
+  // Tokens longer than a run (runs are chunkBytes long) are runs of their own; a token that
+  // only differs from another in its last byte after 5,000 equal ones must not match it.
+  const oldTokens = [
+    ...Array.from({ length: 400 }, (_, i) => `o${i}`),
+    long("a", 5000) + "x",
+    long("b", 1500),
+    ...Array.from({ length: 400 }, (_, i) => `p${i}`),
+    "cut-1",
+    "cut-2",
+  ];
+  const newTokens = [
+    long("a", 5000) + "y",
+    long("a", 5000) + "x",
+    ...Array.from({ length: 800 }, (_, i) => (i % 2 ? `o${i >> 1}` : `p${i >> 1}`)).reverse(),
+    long("b", 1500),
+    "cut-2",
+    "new",
+  ];
+  const files = { new: newTokens.join("\n"), old: oldTokens.join("\n") + "\n" };
+  const oldSize = oldTokens.length - 1; // "cut-2" is past old_vocab_size: not in OLD
+  const used = oldTokens.slice(0, oldSize);
+  const expected = newTokens.map((t) => used.indexOf(t));
+  const s = memorySpill();
+  const got = await joinVocabularies(storeWith(files), "new", "old", oldSize, {
+    memoryBytes: 4096,
+    chunkBytes: 1024,
+    spill: s.spill,
+  });
+  assert.deepEqual([...got.map], expected);
+  assert.ok(s.puts >= 4, `runs: ${s.puts}`);
+  assert.deepEqual(s.left(), []);
+});
+
+Deno.test("joinVocabularies() spilling: a failed spill write fails the join and deletes the runs", async () => {
+  const files = {
+    new: Array.from({ length: 3000 }, (_, i) => `n${i}`).join("\n"),
+    old: Array.from({ length: 3000 }, (_, i) => `n${(i * 7) % 3000}`).join("\n"),
+  };
+  const s = memorySpill();
+  let writes = 0;
+  const failing = {
+    ...s.spill,
+    put: (l: string, b: Uint8Array) => {
+      if (++writes === 3) return Promise.reject(new Error("disk full"));
+      return s.spill.put(l, b);
+    },
+  };
+  await assert.rejects(
+    joinVocabularies(storeWith(files), "new", "old", -1, {
+      memoryBytes: 4096,
+      chunkBytes: 512,
+      spill: failing,
+    }),
+    /disk full/,
+  );
+  assert.ok(s.puts >= 2, `runs written before the failure: ${s.puts}`);
+  assert.deepEqual(s.left(), [], "the runs written before the failure are deleted");
 });
 
 Deno.test("checkNoDuplicateOldIds() rejects two new ids on one old id (kernel K10)", () => {
