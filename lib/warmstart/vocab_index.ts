@@ -161,31 +161,31 @@ export async function joinVocabularies(
     const oldRuns = new TokenRuns(spill, `${name}.old`, P, runBytes, memory);
     const newRuns = new TokenRuns(spill, `${name}.new`, P, runBytes, memory);
     try {
+      // One pass over a file: every token's partition, partition 0 used, the others spilled.
+      const pass = async (
+        location: string,
+        size: number,
+        runs: TokenRuns,
+        use: (batch: TokenBatch, keep: (b: number) => boolean) => void,
+      ) => {
+        const scanned = await scan(
+          location,
+          size,
+          (batch) => {
+            const p = partsOf(batch, P);
+            runs.add(batch, p);
+            use(batch, (b) => p[b] === 0);
+          },
+          undefined,
+          () => runs.drain(),
+        );
+        await runs.finish();
+        return scanned;
+      };
       let t = share(P);
-      await scan(
-        oldLocation,
-        oldVocabSize,
-        (batch) => {
-          const p = partsOf(batch, P);
-          oldRuns.add(batch, p);
-          insert(t, batch, (b) => p[b] === 0);
-        },
-        undefined,
-        () => oldRuns.drain(),
-      );
-      await oldRuns.finish();
-      newLines = (await scan(
-        newLocation,
-        -1,
-        (batch) => {
-          const p = partsOf(batch, P);
-          newRuns.add(batch, p);
-          lookup(t, batch, (b) => p[b] === 0);
-        },
-        undefined,
-        () => newRuns.drain(),
-      )).lines;
-      await newRuns.finish();
+      await pass(oldLocation, oldVocabSize, oldRuns, (batch, keep) => insert(t, batch, keep));
+      newLines = (await pass(newLocation, -1, newRuns, (batch, keep) => lookup(t, batch, keep)))
+        .lines;
       t.release();
       // After a repeated OLD token the job fails, but every partition's OLD tokens are still
       // inserted: TF reports the first repeat of the whole file (the smallest line).
