@@ -126,6 +126,14 @@ async function runTf(spec: string, output: string): Promise<Timed> {
   return { seconds: r.seconds, peakRssMiB: r.peakRssMiB };
 }
 
+/** Best time of `cp` + fsync of `from` to a new `to` (the durability a job pays for). */
+function cpFsync(from: string, to: string): Promise<Timed> {
+  return best(async () => {
+    await remove(to);
+    return { seconds: await timed("sh", ["-c", `cp "${from}" "${to}" && sync -d "${to}"`]) };
+  });
+}
+
 /** Wall time of a command. */
 async function timed(cmd: string, args: string[]): Promise<number> {
   const t = performance.now();
@@ -271,10 +279,7 @@ try {
     await remove(copy);
     return { seconds: await timed("cp", [data, copy]) };
   });
-  const cpSync = await best(async () => {
-    await remove(copy);
-    return { seconds: await timed("sh", ["-c", `cp "${data}" "${copy}" && sync -d "${copy}"`]) };
-  });
+  const cpSync = await cpFsync(data, copy);
   await remove(copy);
   row(
     "plain job, local (baseline: cp of the data files)",
@@ -311,12 +316,8 @@ try {
   const cpOld = async (dir: string, scale: number) => {
     const from = posix.join(dir, "old/model-0.data-00000-of-00001");
     const to = posix.join(work, "cp-scale.data");
-    const r = await best(async () => {
-      await remove(to);
-      return { seconds: await timed("sh", ["-c", `cp "${from}" "${to}" && sync -d "${to}"`]) };
-    });
+    cpAt.set(scale, (await cpFsync(from, to)).seconds);
     await remove(to);
-    cpAt.set(scale, r.seconds);
   };
   scaled.set(
     "local 1",

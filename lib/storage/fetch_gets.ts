@@ -9,8 +9,8 @@
  * The request is the one the SDK built and signed (a plain HTTP request object); the answer goes
  * back as the SDK expects it (`statusCode`, lower-case `headers`, `body` a ReadableStream, which
  * the SDK's stream mixin and error collector both read). Timeouts match the node handler's:
- * `idleMs` without a byte — before the headers or between body chunks — ends the request with a
- * network error (no HTTP status: retryable, s3_errors.ts). Responses are never decoded: a stored
+ * `idleMs` without a byte — waiting for the headers, or in any one read of the body — ends the
+ * request with a network error (no HTTP status: retryable, s3_errors.ts). Responses are never decoded: a stored
  * object's Content-Encoding is the object's, not the transport's (`accept-encoding: identity`).
  *
  * @module

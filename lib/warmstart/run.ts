@@ -164,7 +164,8 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   const memory = jobMemoryFor(tuning);
   // A join of several partitions spills its tokens to the job's area (not in a dry run, which
   // writes nothing): deleted after the join, and, if this run is killed, by the next one.
-  const area = spillArea(spec.output, options.job?.id ?? jobIdOf(spec), options.spillTo);
+  const jobId = options.job?.id ?? jobIdOf(spec);
+  const area = spillArea(spec.output, jobId, options.spillTo);
   const runId = crypto.randomUUID();
   const vocabularies = vocabularyCache(store, {
     memoryBytes: tuning.memoryBytes,
@@ -208,7 +209,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   });
   if (options.dryRun) return report(true);
   const who = {
-    jobId: options.job?.id ?? jobIdOf(spec),
+    jobId,
     runId,
     ...(options.job?.trigger !== undefined ? { trigger: options.job.trigger } : {}),
     overwrite: spec.overwrite === true,
@@ -279,11 +280,11 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
       spillEveryPass(plan);
       // The plan's own area (openJob adds the generation): an earlier plan of this job (other
       // bounds, other inputs) never shares a spill name with it.
-      const area = spillArea(spec.output, `${who.jobId}.${job.planId}`, options.spillTo);
+      const planArea = spillArea(spec.output, `${who.jobId}.${job.planId}`, options.spillTo);
       const split = await runSplit(store, job, plan, inputs, tuning, options, {
         layout: trial,
         bounds,
-        area,
+        area: planArea,
         memory,
         record: {
           report: report(false),
@@ -311,7 +312,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     } else {
       staged = await stageVerified(store, plan, inputs, tuning, options, {
         memory,
-        area: spillArea(spec.output, who.jobId, options.spillTo),
+        area,
       });
     }
     options.onProgress?.({ phase: "write-index", message: `publishing ${spec.output}` });

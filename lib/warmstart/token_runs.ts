@@ -58,7 +58,6 @@ export class TokenRuns {
   readonly #writing: Promise<void>[] = [];
   /** Per written run, the byte offset of each partition's section (P + 1 entries). */
   readonly #sections: Float64Array[] = [];
-  readonly #written = new Set<string>();
   #failed: unknown;
 
   /**
@@ -93,11 +92,6 @@ export class TokenRuns {
 
   #location(r: number): string {
     return `${this.#spill.area}vocab-${this.#name}.run-${r}`;
-  }
-
-  /** Number of runs written. */
-  get runs(): number {
-    return this.#sections.length;
   }
 
   /** Appends the batch's tokens whose partition (`parts[b]`) is not 0; synchronous. */
@@ -192,7 +186,6 @@ export class TokenRuns {
   #write(bytes: Uint8Array, offsets: Float64Array, done: () => void): void {
     const location = this.#location(this.#sections.length);
     this.#sections.push(offsets);
-    this.#written.add(location);
     this.#writing.push(
       this.#spill.put(location, bytes, { temporary: true }).then(
         () => done(),
@@ -267,7 +260,8 @@ export class TokenRuns {
     this.#memory?.give(this.#run);
     this.#run = new Uint8Array(0);
     for (const b of this.#free.splice(0)) this.#memory?.give(b);
-    await Promise.allSettled([...this.#written].map((l) => this.#spill.delete(l)));
-    this.#written.clear();
+    // Every run started is deleted, written or not (a failed put leaves nothing to find).
+    await Promise.allSettled(this.#sections.map((_, r) => this.#spill.delete(this.#location(r))));
+    this.#sections.length = 0;
   }
 }

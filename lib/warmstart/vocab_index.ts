@@ -182,19 +182,18 @@ export async function joinVocabularies(
         await runs.finish();
         return scanned;
       };
-      let t = share(P);
-      await pass(oldLocation, oldVocabSize, oldRuns, (batch, keep) => insert(t, batch, keep));
-      newLines = (await pass(newLocation, -1, newRuns, (batch, keep) => lookup(t, batch, keep)))
+      const first = share(P);
+      await pass(oldLocation, oldVocabSize, oldRuns, (batch, keep) => insert(first, batch, keep));
+      newLines = (await pass(newLocation, -1, newRuns, (batch, keep) => lookup(first, batch, keep)))
         .lines;
-      t.release();
+      first.release();
       // After a repeated OLD token the job fails, but every partition's OLD tokens are still
       // inserted: TF reports the first repeat of the whole file (the smallest line).
       for (let p = 1; p < P; p++) {
-        t = share(P);
-        const table = t;
+        const table = share(P);
         await oldRuns.read(p, (batch) => insert(table, batch));
         if (!duplicate) await newRuns.read(p, (batch) => lookup(table, batch));
-        t.release();
+        table.release();
       }
     } finally {
       await Promise.all([oldRuns.release(), newRuns.release()]);
