@@ -26,6 +26,7 @@ import {
   parseCommand,
   parseLogLevel,
   runStdioWorker,
+  RUNTIME_FLAGS,
   serve,
 } from "./lib/function/mod.ts";
 import { defaultStore, parseAllowList } from "./lib/storage/mod.ts";
@@ -44,6 +45,7 @@ if (import.meta.main) {
         Deno.execPath(),
         "run",
         "-A",
+        ...RUNTIME_FLAGS,
         new URL(import.meta.url).pathname,
         "worker",
         "--stdio",

@@ -11,6 +11,7 @@ import { defaultStore } from "../lib/storage/router.ts";
 import { parseJobSpec } from "../lib/warmstart/job_spec.ts";
 import { runWarmStart } from "../lib/warmstart/run.ts";
 import { workerPool } from "../lib/function/worker_pool.ts";
+import { RUNTIME_FLAGS } from "../lib/function/runtime_flags.ts";
 
 /** Peak resident set size of this process in bytes (Linux: VmHWM), else the current RSS. */
 export function peakRss(): number {
@@ -29,7 +30,7 @@ if (import.meta.main) {
   const pool = (split.workers ?? 1) > 1
     ? workerPool({
       workers: split.workers!,
-      command: [Deno.execPath(), "run", "-A", main, "worker", "--stdio"],
+      command: [Deno.execPath(), "run", "-A", ...RUNTIME_FLAGS, main, "worker", "--stdio"],
     })
     : undefined;
   const store = defaultStore();

@@ -30,6 +30,7 @@ import {
 import * as posix from "node:path/posix";
 import { crc32c, crc32cJs } from "../lib/bytes/crc32c.ts";
 import { FileStore } from "../lib/storage/file_store.ts";
+import { RUNTIME_FLAGS } from "../lib/function/runtime_flags.ts";
 import { S3Store } from "../lib/storage/s3_store.ts";
 import { startVersitygw } from "../tests/storage/_servers.ts";
 import { serverMemory } from "./server_memory.ts";
@@ -103,7 +104,14 @@ async function runJob(
   for (const c of clean) await remove(c);
   const extra = split ? ["{}", JSON.stringify(split)] : [];
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./job.ts", import.meta.url).pathname, spec, ...extra],
+    args: [
+      "run",
+      "-A",
+      ...RUNTIME_FLAGS,
+      new URL("./job.ts", import.meta.url).pathname,
+      spec,
+      ...extra,
+    ],
     env: extraEnv,
     stdout: "piped",
     stderr: "inherit",

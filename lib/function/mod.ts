@@ -61,5 +61,6 @@ export { withTelemetry } from "./telemetry.ts";
 export { type ErrorBody, errorBody, type Outcome, outcomeOf } from "./outcome.ts";
 export { type CronFn, registerSchedules } from "./schedules.ts";
 export { exitProcess } from "./process_exit.ts";
+export { RUNTIME_FLAGS, V8_FLAGS } from "./runtime_flags.ts";
 export { serve, type ServeDeps } from "./server.ts";
 export type { TriggerInfo } from "./trigger.ts";

@@ -52,7 +52,7 @@ export {
 export { readCapped } from "./read_capped.ts";
 export { addSecret, redactSecrets } from "./redact.ts";
 export { withJobSignal } from "./job_signal.ts";
-export { Limiter } from "./limiter.ts";
+export { CLEANUP_CONCURRENCY, Limiter, settleEach } from "./limiter.ts";
 export {
   basenameLocation,
   dirnameLocation,

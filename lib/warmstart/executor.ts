@@ -9,7 +9,7 @@
  */
 import { crc32c, maskCrc, unmaskCrc } from "../bytes/mod.ts";
 import { type BundleEntry, dataLocation, dtypeElementSize, payloadCrc } from "../checkpoint/mod.ts";
-import type { PartResult, Upload, WritePiece } from "../storage/mod.ts";
+import { type PartResult, settleEach, type Upload, type WritePiece } from "../storage/mod.ts";
 import { isVerbatim, verbatimSourceId } from "./layout.ts";
 import { orderedPrefetch } from "./ordered_prefetch.ts";
 import type { Plan, PlannedShard, PlannedTensor, Segment } from "./plan.ts";
@@ -87,7 +87,7 @@ export async function stagePlan(plan: Plan, options: ExecuteOptions): Promise<St
     }
     progress.flush();
   } catch (e) {
-    await Promise.allSettled(shards.map((s) => store.abortUpload(s.upload)));
+    await settleEach(shards, (s) => store.abortUpload(s.upload));
     throw e;
   }
   return { shards, entries, bytesWritten: total };

@@ -22,6 +22,7 @@ import {
   joinLocation,
   type PartResult,
   PreconditionFailedError,
+  settleEach,
   StorageError,
   type Store,
   type UploadRules,
@@ -178,7 +179,7 @@ export async function openJob(
       await writeTaskLists(store, job, record);
       return { record, reused: false };
     } catch (e) {
-      await Promise.allSettled(shards.map((s) => store.abortUpload(s.upload)));
+      await settleEach(shards, (s) => store.abortUpload(s.upload));
       if (!(e instanceof PreconditionFailedError)) throw e;
       // Another run created its generation first: use it (next round), or replace it if stale.
     }
@@ -337,7 +338,7 @@ export async function runTask(
       src.store,
       { old: src.oldIndex, new: src.newIndex },
       sources,
-      { verified: mapped, ...(src.signal ? { signal: src.signal } : {}) },
+      { verified: mapped, memory: src.memory, ...(src.signal ? { signal: src.signal } : {}) },
     );
     result = { ...resultOf(record, task), verified };
   } else {
@@ -690,7 +691,7 @@ async function abortWrites(store: Store, dir: string): Promise<void> {
   const uploads = (await Promise.all(
     [dir, `${dir}tasks/`].map((d) => store.listUploads(d).catch(() => [])),
   )).flat();
-  await Promise.allSettled(uploads.map((u) => store.abortUpload(u)));
+  await settleEach(uploads, (u) => store.abortUpload(u));
 }
 
 /** Removes the job's files and spill (the plan record last: while it is there, a rerun finds it). */
@@ -699,7 +700,7 @@ async function removeJobFiles(store: Store, job: string, spill: string): Promise
   await abortWrites(store, job);
   const files = await store.list(job).catch(() => [] as string[]);
   const plan = planRecordLocation(job);
-  await Promise.allSettled(files.filter((f) => f !== plan).map((f) => store.delete(f)));
+  await settleEach(files.filter((f) => f !== plan), (f) => store.delete(f));
   await store.delete(plan).catch(() => {});
 }
 
@@ -719,7 +720,7 @@ export async function closeJob(store: Store, job: string, record: JobPlanRecord)
   }
   for (const other of others) {
     await abortWrites(store, other);
-    await Promise.allSettled((await store.list(other)).map((f) => store.delete(f)));
+    await settleEach(await store.list(other), (f) => store.delete(f));
   }
   // Every spill area of this job (all plans, all generations), and the one-process run's.
   await removeSpillArea(store, spillArea(output, record.jobId));
@@ -727,6 +728,6 @@ export async function closeJob(store: Store, job: string, record: JobPlanRecord)
 
 /** Aborts every upload of the job and removes its files: nothing of it is published. */
 export async function abortJob(store: Store, job: string, record: JobPlanRecord): Promise<void> {
-  await Promise.allSettled(record.shards.map((s) => store.abortUpload(s.upload)));
+  await settleEach(record.shards, (s) => store.abortUpload(s.upload));
   await removeJobFiles(store, job, record.spill);
 }

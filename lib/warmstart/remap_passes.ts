@@ -14,8 +14,9 @@
  *
  * @module
  */
+import { settleEach } from "../storage/mod.ts";
 import { crc32c, maskCrc } from "../bytes/mod.ts";
-import { readBox, rowBox } from "../checkpoint/mod.ts";
+import { readBox, rowBox, storedTensor } from "../checkpoint/mod.ts";
 import type { Task } from "./ordered_prefetch.ts";
 import type { RemapPass, Segment } from "./plan.ts";
 import {
@@ -80,7 +81,7 @@ function storeSink(src: SegmentSources, spill: string, pass: number): SpillSink 
     read: (w, offset, length, into) =>
       src.store.readRange(spillLocation(spill, pass, w), { offset, length }, into ? { into } : {}),
     async release() {
-      await Promise.allSettled([...written].map((l) => src.store.delete(l)));
+      await settleEach(written, (l) => src.store.delete(l));
       written.clear();
     },
   };
@@ -187,6 +188,21 @@ export class RemapRunner {
   /** True when some pass spills to temporary storage. */
   get spills(): boolean {
     return [...this.#states.values()].some((s) => s.pass.strategy === "buckets");
+  }
+
+  /**
+   * The source entries (verify_sources.ts sourceId) the window passes of {@link prepare} read:
+   * the OLD tables of the `buckets` passes, checked on the way when read whole.
+   */
+  mappedSources(): Set<string> {
+    const out = new Set<string>();
+    for (const { pass } of this.#states.values()) {
+      if (pass.strategy !== "buckets") continue;
+      for (const p of storedTensor(this.#src.oldIndex, pass.oldKey).pieces) {
+        out.add(sourceId("old", p.entry));
+      }
+    }
+    return out;
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   jobStore,
   ObjectChangedError,
   type RangeReadOptions,
+  settleEach,
   StorageError,
   type Store,
 } from "../storage/mod.ts";
@@ -336,7 +337,7 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
     return await publishedByAnotherRun(e);
   } finally {
     if (staged && !job) {
-      await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
+      await settleEach(staged.shards, (s) => store.abortUpload(s.upload));
     }
     if (end === "planned") {
       await prepared.claim?.keep();
@@ -484,7 +485,10 @@ async function runSplit(
  * aborts the staged uploads and fails the job before anything is published. The window passes of
  * the plan's remaps run first (remap_passes.ts): they read their OLD tables sequentially, whole
  * tables are checked on the way, and the spill of what a killed earlier run left is removed
- * before and this run's after, whatever happens.
+ * before and this run's after, whatever happens. The tensors the window passes do not read are
+ * checked while they run, so the check reads are not held beside the bucket pass's buffers and
+ * the output's part buffers (the job's peak); what the passes did not check whole is checked
+ * after them.
  */
 async function stageVerified(
   store: JobStore,
@@ -508,10 +512,38 @@ async function stageVerified(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (remaps.spills) await removeSpillArea(store, job.area);
+  const sources = planSources(plan, inputs.old.index, inputs.new.index);
+  const notRead = checkedOnTheWay(store, plan, inputs, options);
+  const mapped = remaps.mappedSources();
+  const verify = (skip: Set<string>) => {
+    const run = verifySources(store, { old: inputs.old.index, new: inputs.new.index }, sources, {
+      verified,
+      skip,
+      memory: job.memory,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    run.catch(() => {}); // awaited below; staging may fail first
+    return run;
+  };
+  const checks = [verify(new Set([...notRead, ...mapped]))];
+  let staged: StagedData | undefined;
   try {
+    if (remaps.spills) await removeSpillArea(store, job.area);
     await remaps.prepare();
-    return await stageChecked(store, plan, inputs, options, { ...segmentSources, remaps });
+    const notMapped = sources.map((e) => sourceId(e.side, e.entry)).filter((id) => !mapped.has(id));
+    checks.push(verify(new Set([...notRead, ...notMapped])));
+    staged = await stagePlan(plan, {
+      ...segmentSources,
+      remaps,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    await Promise.all(checks);
+    return staged;
+  } catch (e) {
+    await Promise.allSettled(checks);
+    if (staged) await settleEach(staged.shards, (s) => store.abortUpload(s.upload));
+    throw e;
   } finally {
     await remaps.cleanup();
     segmentSources.buffers.release();
@@ -519,19 +551,17 @@ async function stageVerified(
   }
 }
 
-/** {@link stageVerified} once the remap passes' windows are spilled. */
-async function stageChecked(
+/**
+ * The source entries {@link stageVerified} need not read again: tensors streamed verbatim (the
+ * executor checks them on the way) and, unless asked to verify copies, server-side copies.
+ */
+function checkedOnTheWay(
   store: JobStore,
   plan: Plan,
   inputs: Inputs,
   options: RunOptions,
-  segmentSources: SegmentSources,
-): Promise<StagedData> {
-  const verified = segmentSources.verified;
-  const sources = planSources(plan, inputs.old.index, inputs.new.index);
-  // Tensors streamed verbatim are checked on the way; server-side copies only when asked to.
-  const inline = new Set<string>();
-  const copied = new Set<string>();
+): Set<string> {
+  const out = new Set<string>();
   for (const shard of plan.shards) {
     for (const t of shard.tensors) {
       const [s] = t.segments;
@@ -546,32 +576,10 @@ async function stageChecked(
         location,
         dataLocation(plan.output, shard.shardId, plan.header.numShards),
       );
-      (serverSide ? copied : inline).add(sourceId(s.from, entry));
+      if (!serverSide || options.verifyCopies === false) out.add(sourceId(s.from, entry));
     }
   }
-  const indexes = { old: inputs.old.index, new: inputs.new.index };
-  const skip = new Set([...inline, ...(options.verifyCopies === false ? copied : [])]);
-  const verifying = verifySources(store, indexes, sources, {
-    verified,
-    skip,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  verifying.catch(() => {}); // awaited below; staging may fail first
-  const staged = await stagePlan(plan, {
-    ...segmentSources,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  }).catch(async (e) => {
-    await verifying.catch(() => {});
-    throw e;
-  });
-  try {
-    await verifying;
-  } catch (e) {
-    await Promise.allSettled(staged.shards.map((s) => store.abortUpload(s.upload)));
-    throw e;
-  }
-  return staged;
+  return out;
 }
 
 /** The ETag of every input object the job read (for the marker). */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { dirnameLocation, joinLocation, type Store } from "../storage/mod.ts";
+import { dirnameLocation, joinLocation, settleEach, type Store } from "../storage/mod.ts";
 
 /** The prefix of job `jobId`'s temporary objects for `output` (or under directory `under`). */
 export function spillArea(output: string, jobId: string, under?: string): string {
@@ -38,7 +38,7 @@ export function tokenSpillArea(area: string, runId?: string): string {
  */
 export async function removeSpillArea(store: Store, area: string): Promise<void> {
   await Promise.allSettled([
-    store.list(area).then((ls) => Promise.allSettled(ls.map((l) => store.delete(l)))),
-    store.listUploads(area).then((us) => Promise.allSettled(us.map((u) => store.abortUpload(u)))),
+    store.list(area).then((ls) => settleEach(ls, (l) => store.delete(l))),
+    store.listUploads(area).then((us) => settleEach(us, (u) => store.abortUpload(u))),
   ]);
 }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { settleEach } from "../storage/mod.ts";
 import type { JobMemory } from "./job_memory.ts";
 import type { TokenBatch } from "./vocab_file.ts";
 
@@ -261,7 +262,7 @@ export class TokenRuns {
     this.#run = new Uint8Array(0);
     for (const b of this.#free.splice(0)) this.#memory?.give(b);
     // Every run started is deleted, written or not (a failed put leaves nothing to find).
-    await Promise.allSettled(this.#sections.map((_, r) => this.#spill.delete(this.#location(r))));
+    await settleEach(this.#sections.keys(), (r) => this.#spill.delete(this.#location(r)));
     this.#sections.length = 0;
   }
 }

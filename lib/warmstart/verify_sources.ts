@@ -21,6 +21,7 @@ import {
   storedTensor,
 } from "../checkpoint/mod.ts";
 import type { Store } from "../storage/mod.ts";
+import type { JobMemory } from "./job_memory.ts";
 import type { Plan, Segment, Side } from "./plan.ts";
 
 /** A stored entry of one input. */
@@ -118,8 +119,13 @@ export interface VerifyOptions {
   verified: Set<string>;
   /** Entries to leave unchecked (server-side copies when the store's checksums are trusted). */
   skip?: Set<string>;
-  /** Bytes per read (default 8 MiB). */
+  /** Bytes per read (default 4 MiB). */
   chunkBytes?: number;
+  /**
+   * The job memory the read buffers are taken from and given back to (the bucket pass reuses
+   * them; a buffer of its own would stay resident until the collector frees it).
+   */
+  memory?: JobMemory;
   /** Entries checked at once (default 4). */
   concurrency?: number;
   /** Aborts the reads. */
@@ -142,15 +148,16 @@ export async function verifySources(
   sources: SourceEntry[],
   options: VerifyOptions,
 ): Promise<number> {
-  const chunk = options.chunkBytes ?? 8 * 1024 * 1024;
+  const chunk = options.chunkBytes ?? 4 * 1024 * 1024;
   const todo = sources.filter((s) => {
     const id = sourceId(s.side, s.entry);
     return !options.verified.has(id) && !options.skip?.has(id);
   });
   let bytes = 0;
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < todo.length) {
+    while (next < todo.length && !failed) {
       options.signal?.throwIfAborted();
       const { side, entry } = todo[next++];
       const index = indexes[side];
@@ -158,13 +165,22 @@ export async function verifySources(
         // Strings and variants: their stored checksum covers lengths and bytes together.
         await readTensorBytes(store, index, entry);
       } else {
-        await checkFixedWidth(store, index, entry, chunk, options.signal);
+        await checkFixedWidth(store, index, entry, chunk, options);
       }
       bytes += entry.size;
       options.verified.add(sourceId(side, entry));
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+  // The first failure stops the other workers; they settle (and give their buffers back) first.
+  const results = await Promise.allSettled(
+    Array.from({ length: options.concurrency ?? 4 }, () =>
+      worker().catch((e) => {
+        failed = true;
+        throw e;
+      })),
+  );
+  const failure = results.find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
   return bytes;
 }
 
@@ -173,19 +189,25 @@ async function checkFixedWidth(
   index: BundleIndex,
   entry: BundleEntry,
   chunk: number,
-  signal?: AbortSignal,
+  options: Pick<VerifyOptions, "memory" | "signal">,
 ): Promise<void> {
+  const { memory, signal } = options;
   const location = dataLocation(index.prefix, entry.shardId, index.header.numShards);
   let crc = 0;
-  const into = new Uint8Array(Math.min(chunk, entry.size)); // one buffer, reused
-  for (let done = 0; done < entry.size; done += chunk) {
-    signal?.throwIfAborted();
-    const length = Math.min(chunk, entry.size - done);
-    const range = { offset: entry.offset + done, length };
-    crc = crc32c(
-      await store.readRange(location, range, { ...(signal ? { signal } : {}), into }),
-      crc,
-    );
+  const size = Math.min(chunk, entry.size);
+  const into = memory?.take(size) ?? new Uint8Array(size); // one buffer, reused
+  try {
+    for (let done = 0; done < entry.size; done += chunk) {
+      signal?.throwIfAborted();
+      const length = Math.min(chunk, entry.size - done);
+      const range = { offset: entry.offset + done, length };
+      crc = crc32c(
+        await store.readRange(location, range, { ...(signal ? { signal } : {}), into }),
+        crc,
+      );
+    }
+  } finally {
+    memory?.give(into);
   }
   const expected = unmaskCrc(entry.crc32c);
   if (crc !== expected) throw checksumMismatch(entry, location, expected, crc);

@@ -7,6 +7,8 @@ import { FileStore } from "../../lib/storage/file_store.ts";
 import { routingStore } from "../../lib/storage/router.ts";
 import { S3Store } from "../../lib/storage/s3_store.ts";
 import type { Store } from "../../lib/storage/store.ts";
+import { CLEANUP_CONCURRENCY } from "../../lib/storage/limiter.ts";
+import { wrapStore } from "../../lib/storage/wrap_store.ts";
 import { JobMemory } from "../../lib/warmstart/job_memory.ts";
 import { parseJobSpec } from "../../lib/warmstart/job_spec.ts";
 import type { PlannedShard, RemapPass, Segment } from "../../lib/warmstart/plan.ts";
@@ -396,4 +398,41 @@ Deno.test("on versitygw: buckets over S3 equal local bytes; kill mid-pass, rerun
     await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a job's clean-up deletes its temporary objects a few at a time, and all of them", async () => {
+  const s = listScenarios(PORTED_ROOT).find((x) => x.name === SHUFFLED)!;
+  const out = await Deno.makeTempDir({ prefix: "ws-cleanup-" });
+  const output = posix.join(out, "model-0");
+  const inner = new FileStore();
+  let active = 0;
+  let peak = 0;
+  const deleted: string[] = [];
+  const store = wrapStore(inner, {
+    async delete(location: string) {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 2));
+      try {
+        await inner.delete(location);
+        deleted.push(location);
+      } finally {
+        active--;
+      }
+    },
+  });
+  // 256-byte budget: the remap spills 16+ windows, the vocabulary join its token runs.
+  const spec = { ...parseJobSpec(s.spec, { baseDir: s.dir }), output };
+  const report = await runWarmStart(spec, {
+    store,
+    tuning: { memoryBytes: 256, strategy: "buckets" },
+  });
+  const read = report.variables.find((v) => v.vocab)?.vocab?.read;
+  assert.equal(read?.strategy, "buckets");
+  const spills = deleted.filter((l) => l.includes(".pass-"));
+  assert.ok(spills.length >= 8, `${spills.length} spill objects deleted`);
+  assert.equal(peak, CLEANUP_CONCURRENCY, `deletes at once: ${peak}`);
+  assert.deepEqual(temporaryFiles(output), []);
+  assert.deepEqual(await compareWithExpected(s, output), []);
+  await Deno.remove(out, { recursive: true });
 });

@@ -12,6 +12,8 @@ import { match, startFaultProxy } from "../storage/_fault_proxy.ts";
 import { startVersitygw } from "../storage/_servers.ts";
 import { pendingUploads } from "../storage/_util.ts";
 import { compareWithExpected, listScenarios, PORTED_ROOT } from "./_scenarios.ts";
+import { recordingStore } from "../_stores.ts";
+import { CorruptCheckpointError } from "../../lib/checkpoint/mod.ts";
 
 // The engine against a real S3 server (versitygw on 127.0.0.1): TF-made scenarios uploaded to a
 // bucket, warm-started bucket to bucket, compared with TF's result; a synthetic job large enough
@@ -125,5 +127,69 @@ Deno.test("a multipart job on S3 equals the same job on local files; a fault pub
     await proxy.close();
     await server.stop();
     await Deno.remove(local, { recursive: true });
+  }
+});
+
+Deno.test("a bucket remap on S3: copied tensors are checked while the window pass runs; a corrupt one publishes nothing", async () => {
+  const server = await startVersitygw({ buckets: ["chk"] });
+  try {
+    // A 5 MiB embedding remapped by buckets beside a 6 MiB dense tensor copied server-side.
+    const options = {
+      vocab: 20_000,
+      dim: 64,
+      dense: 1,
+      denseMiB: 6,
+      orders: ["shuffled" as const],
+    };
+    const s3 = new S3Store({ env: server.env });
+    const job = await writeSynthetic(s3, "s3://chk/job", options);
+    const json = JSON.parse(
+      new TextDecoder().decode(await s3.read("s3://chk/job/spec_shuffled.json")),
+    );
+    const spec = parseJobSpec(json, { baseDir: "s3://chk/job" });
+    const oldData = "s3://chk/job/old/model-0.data-00000-of-00001";
+    const tuning = { memoryBytes: 1 << 20, strategy: "buckets" as const };
+    const store = recordingStore(routingStore({ s3 }));
+    const report = await runWarmStart(spec, { store, tuning });
+    assert.equal(report.variables.find((v) => v.vocab)?.vocab?.read?.strategy, "buckets");
+    const at = (pred: (r: (typeof store.requests)[number]) => boolean) =>
+      store.requests.findIndex(pred);
+    const firstCheck = at((r) =>
+      r.op === "readRange" && r.location === oldData && r.range!.offset >= job.oldEmbeddingBytes
+    );
+    const firstSpill = at((r) => r.op === "put" && r.location.includes("/.warm_start/tmp/"));
+    const firstBucketRead = at((r) =>
+      r.op === "readRange" && r.location.includes("/.warm_start/tmp/")
+    );
+    assert.ok(
+      firstCheck >= 0 && firstSpill >= 0,
+      "the dense tensor was checked, the remap spilled",
+    );
+    assert.ok(
+      firstCheck < firstSpill,
+      `checked at request ${firstCheck}, spilled at ${firstSpill}`,
+    );
+    assert.ok(firstCheck < firstBucketRead);
+    assert.ok((report.requests?.copyParts ?? 0) >= 1, "the dense tensor was copied server-side");
+
+    // The dense tensor with one flipped byte: TF's DataLossError, nothing published or left over.
+    const bytes = await s3.read(oldData);
+    bytes[job.oldEmbeddingBytes + 12345] ^= 0x40;
+    await s3.put(oldData, bytes);
+    const output = "s3://chk/corrupt/model-0";
+    await assert.rejects(
+      runWarmStart({ ...spec, output }, { store: routingStore({ s3 }), tuning }),
+      (e: unknown) =>
+        e instanceof CorruptCheckpointError &&
+        /Checksum does not match for dense_0\/kernel/.test(e.message),
+    );
+    assert.deepEqual(
+      (await listAll(s3, "s3://chk/corrupt/")).filter((l) => !l.endsWith(".claim.json")),
+      [],
+      "no output, no temporary object",
+    );
+    assert.equal(await pendingUploads(s3.client, "chk"), 0);
+  } finally {
+    await server.stop();
   }
 });
