@@ -124,7 +124,7 @@ export class FileStore implements Store {
       throw fsError("open", location, e);
     }
     try {
-      const info = await file.stat();
+      const info = file.info;
       if (!info.isFile) throw new ObjectNotFoundError(`${location} is not a file`, { location });
       const st = statOf(info);
       if (options?.ifMatch !== undefined && options.ifMatch !== st.etag) {

@@ -13,8 +13,11 @@ import { NotRegularFileError } from "./errors.ts";
 
 /** What FileStore needs of an open file (the subset of Deno.FsFile it uses). */
 export interface OpenFile {
-  /** Size, mtime and inode of the open descriptor. */
-  stat(): Promise<Deno.FileInfo>;
+  /**
+   * Size, mtime and inode of the open descriptor, as its kind was checked at the open (one fstat
+   * per open: a job's thousands of range reads each open the file).
+   */
+  readonly info: Deno.FileInfo;
   /** Reads into `p` at the current position; null at the end of the file. */
   read(p: Uint8Array): Promise<number | null>;
   /** Moves the position (only `Deno.SeekMode.Start` is used). */
@@ -69,31 +72,28 @@ export async function openRegularFile(path: string, location = path): Promise<Op
   }
   let position = 0;
   return {
-    async stat() {
-      const s = await handle.stat();
-      return {
-        isFile: s.isFile(),
-        isDirectory: s.isDirectory(),
-        isSymlink: false,
-        size: s.size,
-        mtime: s.mtime,
-        atime: s.atime,
-        birthtime: s.birthtime,
-        ctime: s.ctime,
-        dev: Number(s.dev),
-        ino: Number(s.ino),
-        mode: Number(s.mode),
-        nlink: Number(s.nlink),
-        uid: Number(s.uid),
-        gid: Number(s.gid),
-        rdev: Number(s.rdev),
-        blksize: Number(s.blksize),
-        blocks: Number(s.blocks),
-        isBlockDevice: s.isBlockDevice(),
-        isCharDevice: s.isCharacterDevice(),
-        isFifo: s.isFIFO(),
-        isSocket: s.isSocket(),
-      };
+    info: {
+      isFile: st.isFile(),
+      isDirectory: st.isDirectory(),
+      isSymlink: false,
+      size: st.size,
+      mtime: st.mtime,
+      atime: st.atime,
+      birthtime: st.birthtime,
+      ctime: st.ctime,
+      dev: Number(st.dev),
+      ino: Number(st.ino),
+      mode: Number(st.mode),
+      nlink: Number(st.nlink),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      rdev: Number(st.rdev),
+      blksize: Number(st.blksize),
+      blocks: Number(st.blocks),
+      isBlockDevice: st.isBlockDevice(),
+      isCharDevice: st.isCharacterDevice(),
+      isFifo: st.isFIFO(),
+      isSocket: st.isSocket(),
     },
     async read(p) {
       const { bytesRead } = await handle.read(p, 0, p.length, position);
