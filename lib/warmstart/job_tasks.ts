@@ -438,11 +438,17 @@ async function writeParts(
       else at.crc = crc32c(bytes, at.crc);
     }
   };
-  // Part buffers, reused once their upload is done (memory: PARTS_IN_FLIGHT + 1 parts).
+  // Part buffers, reused once their upload is done (memory: PARTS_IN_FLIGHT + 1 parts), from
+  // the job memory and given back when the task ends: a worker runs task after task, and fresh
+  // buffers per task were garbage the collector freed late.
   const free: Uint8Array[] = [];
+  const taken: Uint8Array[] = [];
   const buffer = (n: number) => {
     const i = free.findIndex((b) => b.length >= n);
-    return i < 0 ? new Uint8Array(n) : free.splice(i, 1)[0].subarray(0, n);
+    if (i >= 0) return free.splice(i, 1)[0].subarray(0, n);
+    const b = src.memory.take(n);
+    taken.push(b);
+    return b;
   };
   const mine = shard.parts.slice(planned.first, planned.first + planned.count);
   try {
@@ -490,6 +496,8 @@ async function writeParts(
   } catch (e) {
     await Promise.allSettled(inflight);
     throw e;
+  } finally {
+    for (const b of taken) src.memory.give(b);
   }
   parts.sort((a, b) => a.partNumber - b.partNumber);
   return {
