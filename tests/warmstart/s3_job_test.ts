@@ -28,6 +28,11 @@ async function upload(store: Store, dir: string, prefix: string): Promise<void> 
   }
 }
 
+/** The shuffled spec a synthetic job wrote under `dir` (bench/synthetic.ts). */
+async function specJson(store: Store, dir: string): Promise<unknown> {
+  return JSON.parse(new TextDecoder().decode(await store.read(`${dir}/spec_shuffled.json`)));
+}
+
 async function listAll(store: Store, prefix: string): Promise<string[]> {
   return await store.list(prefix);
 }
@@ -84,9 +89,7 @@ Deno.test("a multipart job on S3 equals the same job on local files; a fault pub
     await writeSynthetic(s3, "s3://big/job", options);
     await writeSynthetic(new FileStore(), local, options);
     const store = routingStore({ s3 });
-    const json = JSON.parse(
-      new TextDecoder().decode(await s3.read("s3://big/job/spec_shuffled.json")),
-    );
+    const json = await specJson(s3, "s3://big/job");
     const spec = parseJobSpec(json, { baseDir: "s3://big/job" });
     await runWarmStart(spec, { store });
     const localSpec = parseJobSpec(json, { baseDir: local });
@@ -143,10 +146,7 @@ Deno.test("a bucket remap on S3: copied tensors are checked while the window pas
     };
     const s3 = new S3Store({ env: server.env });
     const job = await writeSynthetic(s3, "s3://chk/job", options);
-    const json = JSON.parse(
-      new TextDecoder().decode(await s3.read("s3://chk/job/spec_shuffled.json")),
-    );
-    const spec = parseJobSpec(json, { baseDir: "s3://chk/job" });
+    const spec = parseJobSpec(await specJson(s3, "s3://chk/job"), { baseDir: "s3://chk/job" });
     const oldData = "s3://chk/job/old/model-0.data-00000-of-00001";
     const tuning = { memoryBytes: 1 << 20, strategy: "buckets" as const };
     const store = recordingStore(routingStore({ s3 }));
