@@ -58,7 +58,6 @@ import { vocabularyCache } from "./vocab_cache.ts";
 import { enforceStrict, inputWarnings, planWarnings, withHints } from "./warnings.ts";
 import { planSources, sourceId, verifySources } from "./verify_sources.ts";
 import type { Inputs } from "./open_inputs.ts";
-import type { SegmentSources } from "./segment_reader.ts";
 
 /** Options for {@link runWarmStart}. */
 export interface RunOptions {
