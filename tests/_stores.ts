@@ -214,3 +214,31 @@ export function recordingStore(
     },
   });
 }
+
+/** Counts calls in flight: `peak` is the most that ran at once through {@link ConcurrencyProbe.run}. */
+export interface ConcurrencyProbe {
+  readonly peak: number;
+  /** Runs `fn` counted, after `delayMs` in flight (so calls overlap). */
+  run<T>(fn: () => Promise<T>, delayMs?: number): Promise<T>;
+}
+
+/** A new {@link ConcurrencyProbe}. */
+export function concurrencyProbe(): ConcurrencyProbe {
+  let active = 0;
+  let peak = 0;
+  return {
+    get peak() {
+      return peak;
+    },
+    async run(fn, delayMs = 2) {
+      active++;
+      peak = Math.max(peak, active);
+      try {
+        await new Promise((r) => setTimeout(r, delayMs));
+        return await fn();
+      } finally {
+        active--;
+      }
+    },
+  };
+}

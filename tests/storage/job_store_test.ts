@@ -6,7 +6,7 @@ import { FileStore } from "../../lib/storage/file_store.ts";
 import { jobStore } from "../../lib/storage/job_store.ts";
 import { READS_IN_FLIGHT } from "../../lib/storage/range_reads.ts";
 import { STORE_METHODS, wrapStore } from "../../lib/storage/wrap_store.ts";
-import { MemoryStore, recordingStore } from "../_stores.ts";
+import { concurrencyProbe, MemoryStore, recordingStore } from "../_stores.ts";
 
 Deno.test("wrapStore: overrides what it is given, forwards every other method", async () => {
   const inner = recordingStore(new MemoryStore());
@@ -90,21 +90,15 @@ Deno.test("jobStore: batched range reads are coalesced, counted and bounded by o
 Deno.test("jobStore: at most READS_IN_FLIGHT range reads at once by default, all answered", async () => {
   const mem = new MemoryStore();
   await mem.put("data", new Uint8Array(1 << 16).map((_, i) => i & 0xff));
-  let active = 0;
-  let peak = 0;
+  const probe = concurrencyProbe();
   const inner = wrapStore(mem, {
-    async readRange(location: string, range: { offset: number; length: number }) {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 2));
-      active--;
-      return await mem.readRange(location, range);
-    },
+    readRange: (location: string, range: { offset: number; length: number }) =>
+      probe.run(() => mem.readRange(location, range)),
   });
   const store = jobStore(inner);
   const got = await Promise.all(
     Array.from({ length: 40 }, (_, i) => store.readRange("data", { offset: i * 1000, length: 3 })),
   );
-  assert.equal(peak, READS_IN_FLIGHT);
+  assert.equal(probe.peak, READS_IN_FLIGHT);
   got.forEach((b, i) => assert.deepEqual([...b], [0, 1, 2].map((k) => (i * 1000 + k) & 0xff)));
 });

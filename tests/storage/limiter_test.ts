@@ -1,34 +1,26 @@
 import assert from "node:assert/strict";
 import { CLEANUP_CONCURRENCY, Limiter, settleEach } from "../../lib/storage/limiter.ts";
+import { concurrencyProbe } from "../_stores.ts";
 
 Deno.test("Limiter: never more than `limit` tasks at once", async () => {
   const lim = new Limiter(3);
-  let active = 0;
-  let peak = 0;
-  await Promise.all(Array.from({ length: 20 }, (_, i) =>
-    lim.run(async () => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, i % 3));
-      active--;
-    })));
-  assert.equal(peak, 3);
+  const probe = concurrencyProbe();
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => lim.run(() => probe.run(() => Promise.resolve(), i % 3))),
+  );
+  assert.equal(probe.peak, 3);
   assert.equal(lim.active, 0);
 });
 
 Deno.test("settleEach: at most `limit` calls at once, every outcome in order, failures settled", async () => {
-  let active = 0;
-  let peak = 0;
+  const probe = concurrencyProbe();
   const items = Array.from({ length: 50 }, (_, i) => i);
-  const results = await settleEach(items, async (i) => {
-    active++;
-    peak = Math.max(peak, active);
-    await new Promise((r) => setTimeout(r, i % 4));
-    active--;
-    if (i % 7 === 3) throw new Error(`item ${i}`);
-    return i * 2;
-  });
-  assert.equal(peak, CLEANUP_CONCURRENCY);
+  const results = await settleEach(items, (i) =>
+    probe.run(() => {
+      if (i % 7 === 3) return Promise.reject(new Error(`item ${i}`));
+      return Promise.resolve(i * 2);
+    }, i % 4));
+  assert.equal(probe.peak, CLEANUP_CONCURRENCY);
   assert.equal(results.length, 50);
   results.forEach((r, i) => {
     if (i % 7 === 3) {

@@ -24,7 +24,7 @@ import {
 import { planRemapPasses } from "../../lib/warmstart/remap_strategy.ts";
 import { runWarmStart } from "../../lib/warmstart/run.ts";
 import { DEFAULT_TUNING } from "../../lib/warmstart/tuning.ts";
-import { recordingStore } from "../_stores.ts";
+import { concurrencyProbe, recordingStore } from "../_stores.ts";
 import { startVersitygw } from "../storage/_servers.ts";
 import { pendingUploads } from "../storage/_util.ts";
 import { MAIN } from "../function/_main_process.ts";
@@ -405,21 +405,14 @@ Deno.test("a job's clean-up deletes its temporary objects a few at a time, and a
   const out = await Deno.makeTempDir({ prefix: "ws-cleanup-" });
   const output = posix.join(out, "model-0");
   const inner = new FileStore();
-  let active = 0;
-  let peak = 0;
+  const probe = concurrencyProbe();
   const deleted: string[] = [];
   const store = wrapStore(inner, {
-    async delete(location: string) {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 2));
-      try {
+    delete: (location: string) =>
+      probe.run(async () => {
         await inner.delete(location);
         deleted.push(location);
-      } finally {
-        active--;
-      }
-    },
+      }),
   });
   // 256-byte budget: the remap spills 16+ windows, the vocabulary join its token runs.
   const spec = { ...parseJobSpec(s.spec, { baseDir: s.dir }), output };
@@ -431,7 +424,7 @@ Deno.test("a job's clean-up deletes its temporary objects a few at a time, and a
   assert.equal(read?.strategy, "buckets");
   const spills = deleted.filter((l) => l.includes(".pass-"));
   assert.ok(spills.length >= 8, `${spills.length} spill objects deleted`);
-  assert.equal(peak, CLEANUP_CONCURRENCY, `deletes at once: ${peak}`);
+  assert.equal(probe.peak, CLEANUP_CONCURRENCY, `deletes at once: ${probe.peak}`);
   assert.deepEqual(temporaryFiles(output), []);
   assert.deepEqual(await compareWithExpected(s, output), []);
   await Deno.remove(out, { recursive: true });
