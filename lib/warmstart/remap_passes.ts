@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { settleEach } from "../storage/mod.ts";
 import { crc32c, maskCrc } from "../bytes/mod.ts";
 import { readBox, rowBox, storedTensor } from "../checkpoint/mod.ts";
+import { settleEach } from "../storage/mod.ts";
 import type { Task } from "./ordered_prefetch.ts";
 import type { RemapPass, Segment } from "./plan.ts";
 import {

@@ -56,7 +56,7 @@ import { DEFAULT_TUNING, type Tuning } from "./tuning.ts";
 import type { JobSpec, ProgressEvent, Report } from "./types.ts";
 import { vocabularyCache } from "./vocab_cache.ts";
 import { enforceStrict, inputWarnings, planWarnings, withHints } from "./warnings.ts";
-import { planSources, sourceId, verifySources } from "./verify_sources.ts";
+import { planSources, type SourceEntry, sourceId, verifySources } from "./verify_sources.ts";
 import type { Inputs } from "./open_inputs.ts";
 
 /** Options for {@link runWarmStart}. */
@@ -511,11 +511,12 @@ async function stageVerified(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const sources = planSources(plan, inputs.old.index, inputs.new.index);
-  const notRead = checkedOnTheWay(store, plan, inputs, options);
+  const skip = checkedOnTheWay(store, plan, inputs, options);
   const mapped = remaps.mappedSources();
-  const verify = (skip: Set<string>) => {
-    const run = verifySources(store, { old: inputs.old.index, new: inputs.new.index }, sources, {
+  const sources = planSources(plan, inputs.old.index, inputs.new.index);
+  const isMapped = (e: SourceEntry) => mapped.has(sourceId(e.side, e.entry));
+  const verify = (of: SourceEntry[]) => {
+    const run = verifySources(store, { old: inputs.old.index, new: inputs.new.index }, of, {
       verified,
       skip,
       memory: job.memory,
@@ -524,13 +525,12 @@ async function stageVerified(
     run.catch(() => {}); // awaited below; staging may fail first
     return run;
   };
-  const checks = [verify(new Set([...notRead, ...mapped]))];
+  const checks = [verify(sources.filter((e) => !isMapped(e)))];
   let staged: StagedData | undefined;
   try {
     if (remaps.spills) await removeSpillArea(store, job.area);
     await remaps.prepare();
-    const notMapped = sources.map((e) => sourceId(e.side, e.entry)).filter((id) => !mapped.has(id));
-    checks.push(verify(new Set([...notRead, ...notMapped])));
+    checks.push(verify(sources.filter(isMapped)));
     staged = await stagePlan(plan, {
       ...segmentSources,
       remaps,
