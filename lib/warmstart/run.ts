@@ -263,8 +263,10 @@ export async function runWarmStart(spec: JobSpec, options: RunOptions): Promise<
   } catch (e) {
     return await publishedByAnotherRun(e);
   }
-  // The job is this run's now: what a killed run's joins spilled goes (this run's are gone).
-  if (vocabularies.spilled) await removeSpillArea(store, tokenSpillArea(area));
+  // The job is this run's now: what a killed run's joins spilled goes (this run's are gone),
+  // whether or not this run spilled (a run with a larger budget, or exact counts that fit in
+  // one table, does not).
+  await removeSpillArea(store, tokenSpillArea(area));
   if (prepared.published) {
     progress("done", `${spec.output} is already published by this job`);
     return { ...prepared.published.report, outcome: "already_published" };

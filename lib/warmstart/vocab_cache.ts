@@ -16,8 +16,6 @@ export interface VocabularyCache {
     oldLocation: string,
     oldVocabSize: number,
   ): Promise<VocabRemapping>;
-  /** True once a join spilled tokens (several partitions, with a spill). */
-  readonly spilled: boolean;
 }
 
 /**
@@ -30,11 +28,7 @@ export interface VocabularyCache {
  */
 export function vocabularyCache(store: VocabSource, options: JoinOptions = {}): VocabularyCache {
   const joins = new Map<string, Promise<VocabRemapping>>();
-  let spilled = false;
   return {
-    get spilled() {
-      return spilled;
-    },
     remapping(newLocation, oldLocation, oldVocabSize) {
       const key = JSON.stringify([newLocation, oldLocation, oldVocabSize]);
       let value = joins.get(key);
@@ -43,7 +37,6 @@ export function vocabularyCache(store: VocabSource, options: JoinOptions = {}): 
         value = joinVocabularies(store, newLocation, oldLocation, oldVocabSize, {
           ...options,
           spillName: `join-${joins.size}`,
-          onSpill: () => void (spilled = true),
         });
         joins.set(key, value);
       }

@@ -55,8 +55,6 @@ export interface JoinOptions {
   spill?: TokenSpill;
   /** This join's part of the spill's object names (unique in the job). */
   spillName?: string;
-  /** Called when the join starts spilling. */
-  onSpill?: () => void;
 }
 
 /** Highest load of a table (linear probing stays short below it). */
@@ -157,7 +155,6 @@ export async function joinVocabularies(
    */
   const joinSpilled = async (P: number, spill: TokenSpill) => {
     const name = options.spillName ?? "join";
-    options.onSpill?.();
     const oldRuns = new TokenRuns(spill, `${name}.old`, P, runBytes, memory);
     const newRuns = new TokenRuns(spill, `${name}.new`, P, runBytes, memory);
     try {
@@ -275,15 +272,18 @@ export async function joinVocabularies(
   const share = (p: number) =>
     new TokenTable(old.lines / p * 1.02 + 16, (old.tokenBytes + old.lines) / p * 1.02 + 16, memory);
   if (index.whole === "no") {
+    // From the exact counts: 1 when the first lines' density misjudged a table that fits (a
+    // vocabulary sorted by frequency starts with its shortest tokens), and then the OLD file is
+    // indexed whole by a second pass, nothing spilled.
     partitions = Math.min(
       255,
       Math.max(
-        2,
+        1,
         Math.ceil(TokenTable.bytesFor(old.lines, old.tokenBytes + old.lines) * 1.03 / budget),
       ),
     );
   }
-  if (index.whole === "no" && spill) {
+  if (index.whole === "no" && spill && partitions > 1) {
     await joinSpilled(partitions, spill);
   } else if (index.whole === "no") {
     await joinRescanning(partitions);

@@ -230,6 +230,53 @@ Deno.test("joinVocabularies() in many partitions equals the join in one (exact, 
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("joinVocabularies(): a vocabulary that fits the budget is never spilled, even when its first lines say it does not", async () => {
+  // Sorted by frequency: short tokens first, then long ones. The first chunk's density makes
+  // the OLD file look ~7x as many tokens as it has (a table over the budget), so the first pass
+  // only counts; the exact counts fit one table, and the join takes one partition, unspilled.
+  const oldTokens = [
+    ...Array.from({ length: 200 }, (_, i) => `t${i}`),
+    ...Array.from({ length: 1000 }, (_, i) => `a_much_longer_rare_token_${i}`),
+  ];
+  const newTokens = [...oldTokens.slice(100, 1100).reverse(), "brand_new", "t7"];
+  const store = new MemoryStore();
+  const enc = new TextEncoder();
+  store.objects.set("new", enc.encode(newTokens.join("\n")));
+  store.objects.set("old", enc.encode(oldTokens.join("\n")));
+  const reads = new Map<string, number>();
+  const counted = {
+    stat: (l: string) => store.stat(l),
+    readRange: (l: string, r: { offset: number; length: number }) => {
+      reads.set(l, (reads.get(l) ?? 0) + 1);
+      return store.readRange(l, r);
+    },
+  };
+  const expected = newTokens.map((t) => oldTokens.indexOf(t));
+  const opts = { memoryBytes: 64 * 1024, chunkBytes: 1000 };
+  for (const [fits, memoryBytes] of [[true, 64 * 1024], [false, 16 * 1024]] as const) {
+    const s = memorySpill();
+    reads.clear();
+    const got = await joinVocabularies(counted, "new", "old", -1, {
+      ...opts,
+      memoryBytes,
+      spill: s.spill,
+    });
+    assert.deepEqual([...got.map], expected, `memory ${memoryBytes}`);
+    assert.equal(s.puts === 0, fits, `memory ${memoryBytes}: ${s.puts} runs written`);
+    assert.deepEqual(s.left(), []);
+    if (fits) {
+      // The first chunk (the density), the counting pass, the indexing pass; NEW once.
+      const oldChunks = Math.ceil(store.objects.get("old")!.length / 1000);
+      const newChunks = Math.ceil(store.objects.get("new")!.length / 1000);
+      assert.deepEqual(
+        [reads.get("old"), reads.get("new")],
+        [1 + 2 * oldChunks, newChunks],
+        "read requests",
+      );
+    }
+  }
+});
+
 Deno.test("joinVocabularies() spilling: tokens longer than a run, old_vocab_size, exact bytes", async () => {
   const long = (c: string, n: number) => c.repeat(n);
   // Tokens longer than a run (runs are chunkBytes long) are runs of their own; a token that
