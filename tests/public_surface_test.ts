@@ -186,6 +186,8 @@ const SURFACE: Record<string, string[]> = {
     "ByteWriter",
     "crc32c",
     "crc32cCombine",
+    "Crc32cStream",
+    "holdCrcWorker",
     "maskCrc",
     "unmaskCrc",
     "varintLength",

@@ -16,3 +16,4 @@
 export { ByteReader } from "./byte_reader.ts";
 export { ByteWriter, varintLength } from "./byte_writer.ts";
 export { crc32c, crc32cCombine, maskCrc, unmaskCrc } from "./crc32c.ts";
+export { Crc32cStream, holdCrcWorker } from "./crc32c_stream.ts";

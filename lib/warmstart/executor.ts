@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { crc32c, maskCrc, unmaskCrc } from "../bytes/mod.ts";
+import { Crc32cStream, holdCrcWorker, maskCrc, unmaskCrc } from "../bytes/mod.ts";
 import { type BundleEntry, dataLocation, dtypeElementSize, payloadCrc } from "../checkpoint/mod.ts";
 import { type PartResult, settleEach, type Upload, type WritePiece } from "../storage/mod.ts";
 import { isVerbatim, verbatimSourceId } from "./layout.ts";
@@ -70,6 +70,8 @@ export async function stagePlan(plan: Plan, options: ExecuteOptions): Promise<St
   const total = planBytes(plan);
   const progress = bytesProgress(total, options.onProgress);
   const shards: StagedShard[] = [];
+  // One CRC worker for all the plan's tensors, instead of one started per tensor.
+  const releaseCrcWorker = holdCrcWorker();
   try {
     for (const shard of plan.shards) {
       const location = dataLocation(plan.output, shard.shardId, plan.header.numShards);
@@ -89,6 +91,8 @@ export async function stagePlan(plan: Plan, options: ExecuteOptions): Promise<St
   } catch (e) {
     await settleEach(shards, (s) => store.abortUpload(s.upload));
     throw e;
+  } finally {
+    releaseCrcWorker();
   }
   return { shards, entries, bytesWritten: total };
 }
@@ -193,12 +197,19 @@ async function* shardPieces(
       const tasks = (function* () {
         for (const s of t.segments) yield* segmentTasks(options, s);
       })();
-      for await (const chunk of orderedPrefetch(tasks, options.tuning.readAhead)) {
-        raw = crc32c(chunk, raw);
-        produced += chunk.length;
-        whole?.push(chunk.slice());
-        yield chunk;
-        progress.advance(chunk.length);
+      // The chunks' CRCs on the second core where there is one (bytes/crc32c_stream.ts).
+      const crcs = new Crc32cStream();
+      try {
+        for await (const chunk of orderedPrefetch(tasks, options.tuning.readAhead)) {
+          if (whole) whole.push(chunk.slice());
+          else await crcs.add(chunk);
+          produced += chunk.length;
+          yield chunk;
+          progress.advance(chunk.length);
+        }
+        raw = await crcs.value();
+      } finally {
+        crcs.close();
       }
       if (produced !== t.size) {
         throw new Error(`internal: tensor produced ${produced} bytes, planned ${t.size}`);

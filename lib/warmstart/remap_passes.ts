@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { crc32c, maskCrc } from "../bytes/mod.ts";
+import { crc32c, Crc32cStream, maskCrc } from "../bytes/mod.ts";
 import { readBox, rowBox, storedTensor } from "../checkpoint/mod.ts";
 import { settleEach } from "../storage/mod.ts";
 import type { Task } from "./ordered_prefetch.ts";
@@ -388,9 +388,10 @@ export class RemapRunner {
     // When the windows are the whole of a table stored as one entry, its stored CRC32C is checked
     // on the way (so the integrity check need not read it again).
     const entry = oldIndex.get(pass.oldKey);
-    let crc: number | undefined = entry && entry.slices.length === 0 && pass.oldStart === 0 &&
+    // (Its CRC on the second core where there is one: bytes/crc32c_stream.ts.)
+    const crc = entry && entry.slices.length === 0 && pass.oldStart === 0 &&
         pass.oldEnd === entry.shape[0] && todo.length === layout.windows && layout.windows > 1
-      ? 0
+      ? new Crc32cStream()
       : undefined;
     let next = todo.length > 0 ? read(todo[0]) : undefined;
     next?.catch(() => {});
@@ -399,13 +400,13 @@ export class RemapRunner {
       for (let k = 0; k < todo.length; k++) {
         signal?.throwIfAborted();
         const band = await next!;
-        if (crc !== undefined) crc = crc32c(band, crc);
+        next = k + 1 < todo.length ? read(todo[k + 1]) : undefined; // one window read ahead
+        next?.catch(() => {});
+        await crc?.add(band);
         if (onWindow) {
           const { start, count } = windowRows(pass, todo[k]);
           onWindow(start, count, crc32c(band.subarray(0, count * pass.rowBytes)));
         }
-        next = k + 1 < todo.length ? read(todo[k + 1]) : undefined; // one window read ahead
-        next?.catch(() => {});
         // Spills are written while the next windows are gathered; a spill buffer is reused
         // once its write is done.
         while (writing.length >= SPILLS_IN_FLIGHT) await writing.shift();
@@ -421,10 +422,11 @@ export class RemapRunner {
         });
       }
       await Promise.all(writing);
-      if (crc !== undefined && entry && maskCrc(crc) === entry.crc32c) {
+      if (crc && entry && maskCrc(await crc.value()) === entry.crc32c) {
         verified.add(sourceId("old", entry)); // (a mismatch: the integrity check reports it)
       }
     } finally {
+      crc?.close();
       await Promise.allSettled([next, ...writing]);
       bands.release();
       spills?.release();
