@@ -11,8 +11,8 @@
  * Only with more than one core (`navigator.hardwareConcurrency`): on one, the copy would be
  * pure cost. A Deno Worker keeps its process alive, so the worker runs only while a stream or
  * a {@link holdCrcWorker} hold is open, and stops when the last one closes with nothing pending.
- * Bytes in flight to the worker are bounded ({@link IN_FLIGHT_BYTES}): a stream whose worker
- * falls behind waits for its oldest chunk.
+ * Bytes in flight to the worker are bounded, all streams together ({@link IN_FLIGHT_BYTES}): when
+ * the worker falls behind, a stream waits for room.
  *
  * @module
  */
@@ -20,14 +20,14 @@ import { crc32c, crc32cCombine } from "./crc32c.ts";
 
 /** Smaller chunks are checksummed in place (the copy and the message cost more than they save). */
 export const OFFLOAD_MIN_BYTES = 256 * 1024;
-/** Most bytes one stream has at the worker at once (its copies). */
+/** Most bytes at the worker at once, all streams together (the copies). */
 export const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 /** Bytes per message to the worker (a bigger chunk is sent in pieces). */
 export const PIECE_BYTES = 1024 * 1024;
 
 /** Longest wait for a new worker's first answer (ms); then CRCs are computed in place. */
 const START_TIMEOUT_MS = 10_000;
-/** Piece buffers kept for reuse: every piece a stream may have at the worker, and one more. */
+/** Piece buffers kept for reuse: every piece that may be at the worker, and one more. */
 const POOL_BUFFERS = IN_FLIGHT_BYTES / PIECE_BYTES + 1;
 
 /** The worker's answer: the CRC, and the piece's buffer back. */
@@ -41,7 +41,13 @@ interface CrcAnswer {
 class CrcWorker {
   #worker: Worker | undefined;
   #next = 0;
-  #pending = new Map<number, { resolve: (crc: number) => void; reject: (e: Error) => void }>();
+  #pending = new Map<
+    number,
+    { resolve: (crc: number) => void; reject: (e: Error) => void; length: number }
+  >();
+  /** Bytes at the worker, and the streams waiting for room. */
+  #inFlight = 0;
+  #waiting: Array<() => void> = [];
   #holds = 0;
   #broken = false;
   /** Piece buffers back from the worker, for the next pieces. */
@@ -103,9 +109,22 @@ class CrcWorker {
     return ready;
   }
 
+  /** Resolves when `bytes` more fit in {@link IN_FLIGHT_BYTES} (or nothing is at the worker). */
+  async room(bytes: number): Promise<void> {
+    while (this.#pending.size > 0 && this.#inFlight + bytes > IN_FLIGHT_BYTES) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+  }
+
   /** The CRC of `bytes` from the running worker (after {@link ready} resolved true). */
   crc(bytes: Uint8Array): Promise<number> {
     return this.#send(bytes);
+  }
+
+  #wake(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) w();
   }
 
   #send(bytes: Uint8Array): Promise<number> {
@@ -116,8 +135,9 @@ class CrcWorker {
     // and buffers left to the worker's collector piled up (peak RSS 177 -> 368 MiB).
     const buffer = this.#free.pop() ?? new ArrayBuffer(Math.max(PIECE_BYTES, bytes.length));
     new Uint8Array(buffer, 0, bytes.length).set(bytes);
+    this.#inFlight += bytes.length;
     return new Promise<number>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, length: bytes.length });
       worker.postMessage({ id, buffer, length: bytes.length }, [buffer]);
     });
   }
@@ -129,11 +149,13 @@ class CrcWorker {
     worker.onmessage = (e: MessageEvent<CrcAnswer>) => {
       const p = this.#pending.get(e.data.id);
       this.#pending.delete(e.data.id);
+      this.#inFlight -= p?.length ?? 0;
       this.computed++;
       if (this.#free.length < POOL_BUFFERS && e.data.buffer.byteLength === PIECE_BYTES) {
         this.#free.push(e.data.buffer);
       }
       p?.resolve(e.data.crc);
+      this.#wake();
       this.#stopIfIdle();
     };
     worker.onerror = (e: ErrorEvent) => {
@@ -148,6 +170,8 @@ class CrcWorker {
   #fail(error: Error): void {
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();
+    this.#inFlight = 0;
+    this.#wake();
     this.#stop();
   }
 
@@ -187,8 +211,6 @@ export function holdCrcWorker(): () => void {
 interface Pending {
   crc: Promise<number>;
   length: number;
-  /** At the worker (counts in the stream's bytes in flight). */
-  sent: boolean;
 }
 
 /** CRC-32C of chunks added in order (see module docs). Close it when done, or call {@link value}. */
@@ -196,7 +218,6 @@ export class Crc32cStream {
   /** The CRC of the chunks already combined. */
   #crc: number;
   #queue: Pending[] = [];
-  #inFlight = 0;
   #release: (() => void) | undefined;
 
   /**
@@ -211,7 +232,7 @@ export class Crc32cStream {
 
   /**
    * Adds the next chunk. The bytes are read (or copied) before the promise settles, so the
-   * caller may reuse the buffer then; it waits while {@link IN_FLIGHT_BYTES} are at the worker.
+   * caller may reuse the buffer then; it waits while the worker has no room ({@link IN_FLIGHT_BYTES}).
    */
   async add(bytes: Uint8Array): Promise<void> {
     if (
@@ -220,24 +241,17 @@ export class Crc32cStream {
     ) {
       if (this.#queue.length === 0) this.#crc = crc32c(bytes, this.#crc);
       else {
-        this.#queue.push({
-          crc: Promise.resolve(crc32c(bytes)),
-          length: bytes.length,
-          sent: false,
-        });
+        this.#queue.push({ crc: Promise.resolve(crc32c(bytes)), length: bytes.length });
       }
       return;
     }
     // Sent a piece at a time, so a chunk bigger than the bound stays within it too.
     for (let at = 0; at < bytes.length; at += PIECE_BYTES) {
       const piece = bytes.subarray(at, at + PIECE_BYTES);
-      while (this.#queue.length > 0 && this.#inFlight + piece.length > IN_FLIGHT_BYTES) {
-        await this.#settleFirst();
-      }
+      await WORKER.room(piece.length);
       const crc = WORKER.crc(piece);
       crc.catch(() => {}); // observed by #settleFirst
-      this.#inFlight += piece.length;
-      this.#queue.push({ crc, length: piece.length, sent: true });
+      this.#queue.push({ crc, length: piece.length });
     }
   }
 
@@ -261,7 +275,6 @@ export class Crc32cStream {
     const first = this.#queue[0];
     const crc = await first.crc;
     this.#queue.shift();
-    if (first.sent) this.#inFlight -= first.length;
     this.#crc = crc32cCombine(this.#crc, crc, first.length);
   }
 }

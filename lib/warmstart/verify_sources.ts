@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { crc32c, unmaskCrc } from "../bytes/mod.ts";
+import { Crc32cStream, unmaskCrc } from "../bytes/mod.ts";
 import {
   type BundleEntry,
   type BundleIndex,
@@ -193,20 +193,23 @@ async function checkFixedWidth(
 ): Promise<void> {
   const { memory, signal } = options;
   const location = dataLocation(index.prefix, entry.shardId, index.header.numShards);
-  let crc = 0;
+  // The CRC on the second core where there is one (bytes/crc32c_stream.ts).
+  const crcs = new Crc32cStream();
   const size = Math.min(chunk, entry.size);
   const into = memory?.take(size) ?? new Uint8Array(size); // one buffer, reused
+  let crc: number;
   try {
     for (let done = 0; done < entry.size; done += chunk) {
       signal?.throwIfAborted();
       const length = Math.min(chunk, entry.size - done);
       const range = { offset: entry.offset + done, length };
-      crc = crc32c(
+      await crcs.add(
         await store.readRange(location, range, { ...(signal ? { signal } : {}), into }),
-        crc,
       );
     }
+    crc = await crcs.value();
   } finally {
+    crcs.close();
     memory?.give(into);
   }
   const expected = unmaskCrc(entry.crc32c);

@@ -55,6 +55,20 @@ Deno.test("Crc32cStream: chunks of every size, in order, equal crc32c of the who
   }
 });
 
+Deno.test("Crc32cStream: streams at once share the worker, each its own CRC", async () => {
+  // Four streams of 3 MiB chunks at once: 12 MiB asked for, more than the worker's room.
+  const data = [1, 2, 3, 4].map((seed) => bytesOf(5 * 3 * PIECE_BYTES + seed, seed));
+  const got = await Promise.all(data.map(async (bytes) => {
+    const stream = new Crc32cStream();
+    for (let at = 0; at < bytes.length; at += 3 * PIECE_BYTES) {
+      await stream.add(bytes.subarray(at, at + 3 * PIECE_BYTES));
+    }
+    return await stream.value();
+  }));
+  assert.deepEqual(got, data.map((b) => crc32c(b)));
+  assert.ok(4 * 3 * PIECE_BYTES > IN_FLIGHT_BYTES);
+});
+
 /** Runs `prelude` then a 1 MiB stream in a child; its CRC and worker CRCs, and its exit code. */
 async function inChild(prelude: string): Promise<{ code: number; crc: number; computed: number }> {
   const module = new URL("../../lib/bytes/crc32c_stream.ts", import.meta.url).href;
