@@ -35,6 +35,21 @@ const TABLES: Uint32Array = (() => {
 interface WasmCrc {
   stage: Uint8Array;
   crc3(ptr: number, len: number, crc: number): number;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+/**
+ * What another thread needs to run the same WebAssembly path (crc32c_stream.ts's worker): the
+ * compiled module (a worker instantiates it without compiling, or importing this file, again),
+ * the tables its memory starts with, and where inputs go.
+ */
+export interface WasmCrcParts {
+  module: WebAssembly.Module;
+  /** The memory's first `stageOffset` bytes: the slicing and stream-shift tables. */
+  tables: Uint8Array;
+  stageOffset: number;
+  stageBytes: number;
 }
 
 /** Where inputs are copied in the module's memory, and at most how much per call. */
@@ -52,7 +67,8 @@ function shiftZeros(reg: number, n: number): number {
 const WASM: WasmCrc | undefined = (() => {
   try {
     const bytes = Uint8Array.from(atob(WASM_B64), (c) => c.charCodeAt(0));
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as {
+    const module = new WebAssembly.Module(bytes);
+    const ex = new WebAssembly.Instance(module, {}).exports as {
       memory: WebAssembly.Memory;
       crc3(ptr: number, len: number, crc: number): number;
     };
@@ -76,11 +92,18 @@ const WASM: WasmCrc | undefined = (() => {
     // Checked once against the JS implementation (the check value of the CRC-32C catalogue).
     stage.set(new TextEncoder().encode("123456789"));
     if (ex.crc3(STAGE_OFFSET, 9, 0) >>> 0 !== 0xe3069283) return undefined;
-    return { stage, crc3: ex.crc3 };
+    return { stage, crc3: ex.crc3, module, memory: ex.memory };
   } catch {
     return undefined; // no WebAssembly here: JS only
   }
 })();
+
+/** {@link WasmCrcParts} of this thread's module; undefined without WebAssembly. */
+export function wasmCrcParts(): WasmCrcParts | undefined {
+  if (!WASM) return undefined;
+  const tables = new Uint8Array(WASM.memory.buffer, 0, STAGE_OFFSET).slice();
+  return { module: WASM.module, tables, stageOffset: STAGE_OFFSET, stageBytes: STAGE_BYTES };
+}
 
 /**
  * The CRC-32C of `bytes`. With `initial` = crc32c(a), returns crc32c(a ‖ bytes) (TF's Extend).

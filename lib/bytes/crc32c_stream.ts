@@ -6,7 +6,9 @@
  * (crc32cCombine). Measured on the benchmark machine (2 cores): handing over 512 MiB in 1 MiB
  * pieces cost the calling thread 64-141 ms, computing their CRCs there 297-412 ms; the plain
  * benchmark job (780 MB, every byte checked) took 0.76-1.03 s instead of 1.76-1.97 s in
- * alternating runs, for 21 MiB more peak RSS (the worker's isolate).
+ * alternating runs. The cost is memory: the worker's isolate and the pieces in flight, about
+ * 20 MiB of peak RSS (the shuffled S3 benchmark job: 233-235 -> 254-255 MiB; there, with the
+ * server on the same 2 cores, the time did not change).
  *
  * Only with more than one core (`navigator.hardwareConcurrency`): on one, the copy would be
  * pure cost. A Deno Worker keeps its process alive, so the worker runs only while a stream or
@@ -16,12 +18,12 @@
  *
  * @module
  */
-import { crc32c, crc32cCombine } from "./crc32c.ts";
+import { crc32c, crc32cCombine, wasmCrcParts } from "./crc32c.ts";
 
 /** Smaller chunks are checksummed in place (the copy and the message cost more than they save). */
 export const OFFLOAD_MIN_BYTES = 256 * 1024;
 /** Most bytes at the worker at once, all streams together (the copies). */
-export const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+export const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Bytes per message to the worker (a bigger chunk is sent in pieces). */
 export const PIECE_BYTES = 1024 * 1024;
 
@@ -143,9 +145,12 @@ class CrcWorker {
   }
 
   #start(): Worker {
+    const parts = wasmCrcParts();
+    if (!parts) throw new Error("no WebAssembly");
     const worker = new Worker(new URL("./crc32c_worker.ts", import.meta.url).href, {
       type: "module",
     });
+    worker.postMessage({ init: parts });
     worker.onmessage = (e: MessageEvent<CrcAnswer>) => {
       const p = this.#pending.get(e.data.id);
       this.#pending.delete(e.data.id);

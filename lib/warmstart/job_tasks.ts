@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { crc32c, crc32cCombine, maskCrc, unmaskCrc } from "../bytes/mod.ts";
+import { crc32cCombine, Crc32cStream, maskCrc, unmaskCrc } from "../bytes/mod.ts";
 import {
   type BundleEntry,
   type BundleIndex,
@@ -396,7 +396,11 @@ async function writeParts(
   const layout = src.layouts[planned.shard];
   const shard = record.shards[planned.shard];
   const tensors = record.plan.shards[planned.shard].tensors;
-  const crcs = new Map<number, { lo: number; hi: number; crc: number; whole?: Uint8Array[] }>();
+  // Each tensor range's CRC on the second core where there is one (bytes/crc32c_stream.ts).
+  const crcs = new Map<
+    number,
+    { lo: number; hi: number; crc?: Crc32cStream; value?: number; whole?: Uint8Array[] }
+  >();
   const parts: PartResult[] = [];
   const inflight = new Set<Promise<void>>();
   let failed = undefined as { error: unknown } | undefined;
@@ -420,23 +424,17 @@ async function writeParts(
     while (inflight.size >= PARTS_IN_FLIGHT) await Promise.race(inflight);
     check();
   };
-  const onData = (ti: number, lo: number, bytes: Uint8Array) => {
+  const onData = async (ti: number, lo: number, bytes: Uint8Array) => {
     const t = tensors[ti];
-    const at = crcs.get(ti);
-    const string = dtypeElementSize(t.entry.dtype) === undefined;
+    let at = crcs.get(ti);
     if (!at) {
-      crcs.set(ti, {
-        lo,
-        hi: lo + bytes.length,
-        crc: string ? 0 : crc32c(bytes),
-        ...(string ? { whole: [bytes.slice()] } : {}),
-      });
-    } else {
-      if (at.hi !== lo) throw new Error(`internal: tensor ${ti} range ${at.hi} != ${lo}`);
-      at.hi += bytes.length;
-      if (at.whole) at.whole.push(bytes.slice());
-      else at.crc = crc32c(bytes, at.crc);
+      const string = dtypeElementSize(t.entry.dtype) === undefined;
+      crcs.set(ti, at = { lo, hi: lo, ...(string ? { whole: [] } : { crc: new Crc32cStream() }) });
     }
+    if (at.hi !== lo) throw new Error(`internal: tensor ${ti} range ${at.hi} != ${lo}`);
+    at.hi += bytes.length;
+    if (at.whole) at.whole.push(bytes.slice());
+    else await at.crc!.add(bytes);
   };
   // Part buffers, reused once their upload is done (memory: PARTS_IN_FLIGHT + 1 parts), from
   // the job memory and given back when the task ends: a worker runs task after task, and fresh
@@ -493,10 +491,12 @@ async function writeParts(
     }
     await Promise.all(inflight);
     if (failed) throw failed.error;
+    for (const r of crcs.values()) r.value = await r.crc?.value();
   } catch (e) {
     await Promise.allSettled(inflight);
     throw e;
   } finally {
+    for (const r of crcs.values()) r.crc?.close();
     for (const b of taken) src.memory.give(b);
   }
   parts.sort((a, b) => a.partNumber - b.partNumber);
@@ -506,7 +506,7 @@ async function writeParts(
     task,
     parts,
     crcs: [...crcs].map(([tensor, r]) => {
-      if (!r.whole) return { tensor, lo: r.lo, hi: r.hi, crc: r.crc };
+      if (!r.whole) return { tensor, lo: r.lo, hi: r.hi, crc: r.value! };
       const t = tensors[tensor];
       if (r.lo !== 0 || r.hi !== t.size) {
         throw new Error(`internal: string tensor ${tensor} cut at [${r.lo}, ${r.hi})`);
@@ -531,7 +531,7 @@ async function* shardBytes(
   layout: ShardLayout,
   lo: number,
   hi: number,
-  onData: (tensor: number, lo: number, bytes: Uint8Array) => void,
+  onData: (tensor: number, lo: number, bytes: Uint8Array) => Promise<void>,
 ): AsyncGenerator<Uint8Array> {
   let at = lo;
   for (let i = firstItem(layout, lo); i < layout.items.length && layout.items[i].offset < hi; i++) {
@@ -541,7 +541,7 @@ async function* shardBytes(
     let pos = from;
     for await (const chunk of segmentRange(src, item.segment, from, to, src.tuning.readAhead)) {
       if (!item.padding && !layout.serverSide[item.tensor]) {
-        onData(item.tensor, item.offset + pos - layout.tensorOffsets[item.tensor], chunk);
+        await onData(item.tensor, item.offset + pos - layout.tensorOffsets[item.tensor], chunk);
       }
       yield chunk;
       at += chunk.length;
