@@ -3,12 +3,11 @@
  * chunk of {@link OFFLOAD_MIN_BYTES} or more is copied, a piece at a time, and the copies are
  * transferred to a Web Worker (crc32c_worker.ts; the caller may reuse its buffer once
  * {@link Crc32cStream.add} settles), and the pieces' CRCs are combined in order
- * (crc32cCombine). Measured on the benchmark machine (2 cores): handing over 512 MiB in 1 MiB
- * pieces cost the calling thread 64-141 ms, computing their CRCs there 297-412 ms; the plain
- * benchmark job (780 MB, every byte checked) took 0.76-1.03 s instead of 1.76-1.97 s in
- * alternating runs. The cost is memory: the worker's isolate and the pieces in flight, about
- * 20 MiB of peak RSS (the shuffled S3 benchmark job: 233-235 -> 254-255 MiB; there, with the
- * server on the same 2 cores, the time did not change).
+ * (crc32cCombine). Measured on the benchmark machine (2 cores), jobs run alternately with and
+ * without it: the shuffled anchor remap 3.81-4.49 s instead of 4.21-4.73 s, the plain job (780 MB,
+ * every byte checked) 0.89-1.10 s instead of 0.97-1.15 s. The cost is memory: the worker's
+ * isolate and the pieces in flight, 12-16 MiB of peak RSS locally, 20 on the shuffled S3 job
+ * (233-235 -> 253-255 MiB; there, with the server on the same 2 cores, the time did not change).
  *
  * Only with more than one core (`navigator.hardwareConcurrency`): on one, the copy would be
  * pure cost. A Deno Worker keeps its process alive, so the worker runs only while a stream or
