@@ -70,7 +70,10 @@ Deno.test("Crc32cStream: streams at once share the worker, each its own CRC", as
 });
 
 /** Runs `prelude` then a 1 MiB stream in a child; its CRC and worker CRCs, and its exit code. */
-async function inChild(prelude: string): Promise<{ code: number; crc: number; computed: number }> {
+async function inChild(
+  prelude: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; crc: number; computed: number }> {
   const module = new URL("../../lib/bytes/crc32c_stream.ts", import.meta.url).href;
   const script = `${prelude}
     const { Crc32cStream, crcWorkerComputed } = await import(${JSON.stringify(module)});
@@ -79,6 +82,7 @@ async function inChild(prelude: string): Promise<{ code: number; crc: number; co
     console.log(await s.value(), crcWorkerComputed());`;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["eval", script],
+    env,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -112,4 +116,14 @@ Deno.test("Crc32cStream: where no worker starts, the CRCs are computed in place"
     const r = await inChild(prelude);
     assert.deepEqual(r, { code: 0, crc: ONE_MIB_OF_7, computed: 0 }, name);
   }
+});
+
+Deno.test("Crc32cStream: WARM_START_CRC_WORKER=0 keeps every CRC on the calling thread", async () => {
+  for (const off of ["0", "off", " FALSE "]) {
+    const r = await inChild("", { WARM_START_CRC_WORKER: off });
+    assert.deepEqual(r, { code: 0, crc: ONE_MIB_OF_7, computed: 0 }, off);
+  }
+  // Any other value: the default (the worker where there is a second core).
+  const on = await inChild("", { WARM_START_CRC_WORKER: "1" });
+  assert.deepEqual(on, { code: 0, crc: ONE_MIB_OF_7, computed: cores > 1 ? 1 : 0 });
 });
