@@ -404,28 +404,31 @@ Deno.test("a job's clean-up deletes its temporary objects a few at a time, and a
   const s = listScenarios(PORTED_ROOT).find((x) => x.name === SHUFFLED)!;
   const out = await Deno.makeTempDir({ prefix: "ws-cleanup-" });
   const output = posix.join(out, "model-0");
-  const inner = new FileStore();
-  const probe = concurrencyProbe();
-  const deleted: string[] = [];
-  const store = wrapStore(inner, {
-    delete: (location: string) =>
-      probe.run(async () => {
-        await inner.delete(location);
-        deleted.push(location);
-      }),
-  });
-  // 256-byte budget: the remap spills 16+ windows, the vocabulary join its token runs.
-  const spec = { ...parseJobSpec(s.spec, { baseDir: s.dir }), output };
-  const report = await runWarmStart(spec, {
-    store,
-    tuning: { memoryBytes: 256, strategy: "buckets" },
-  });
-  const read = report.variables.find((v) => v.vocab)?.vocab?.read;
-  assert.equal(read?.strategy, "buckets");
-  const spills = deleted.filter((l) => l.includes(".pass-"));
-  assert.ok(spills.length >= 8, `${spills.length} spill objects deleted`);
-  assert.equal(probe.peak, CLEANUP_CONCURRENCY, `deletes at once: ${probe.peak}`);
-  assert.deepEqual(temporaryFiles(output), []);
-  assert.deepEqual(await compareWithExpected(s, output), []);
-  await Deno.remove(out, { recursive: true });
+  try {
+    const inner = new FileStore();
+    const probe = concurrencyProbe();
+    const deleted: string[] = [];
+    const store = wrapStore(inner, {
+      delete: (location: string) =>
+        probe.run(async () => {
+          await inner.delete(location);
+          deleted.push(location);
+        }),
+    });
+    // 256-byte budget: the remap spills 16+ windows, the vocabulary join its token runs.
+    const spec = { ...parseJobSpec(s.spec, { baseDir: s.dir }), output };
+    const report = await runWarmStart(spec, {
+      store,
+      tuning: { memoryBytes: 256, strategy: "buckets" },
+    });
+    const read = report.variables.find((v) => v.vocab)?.vocab?.read;
+    assert.equal(read?.strategy, "buckets");
+    const spills = deleted.filter((l) => l.includes(".pass-"));
+    assert.ok(spills.length >= 8, `${spills.length} spill objects deleted`);
+    assert.equal(probe.peak, CLEANUP_CONCURRENCY, `deletes at once: ${probe.peak}`);
+    assert.deepEqual(temporaryFiles(output), []);
+    assert.deepEqual(await compareWithExpected(s, output), []);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 });

@@ -7,6 +7,15 @@ import { runPython } from "./_python.ts";
 // restored into the NEW graph with Saver.restore (import_meta_graph of new/model-0.meta).
 Deno.test("TensorFlow reads and restores every merged checkpoint we write", async () => {
   const outRoot = await Deno.makeTempDir({ prefix: "ws-interop-" });
+  try {
+    await checkAll(outRoot);
+  } finally {
+    await Deno.remove(outRoot, { recursive: true });
+  }
+});
+
+/** Every success scenario merged under `outRoot`, then read and restored by TF. */
+async function checkAll(outRoot: string): Promise<void> {
   const pairs: string[][] = [];
   for (const s of listScenarios(PORTED_ROOT)) {
     if (s.expectedError) continue;
@@ -23,4 +32,4 @@ Deno.test("TensorFlow reads and restores every merged checkpoint we write", asyn
   );
   assert.equal(Object.keys(results).length, pairs.length);
   assert.deepEqual(failures, []);
-});
+}
