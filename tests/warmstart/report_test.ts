@@ -7,11 +7,17 @@ import { runWarmStart } from "../../lib/warmstart/run.ts";
 import { isEmptyTree, PORTED_ROOT } from "./_scenarios.ts";
 
 const store = new FileStore();
+// The tests' output directories, removed when this file's tests are done.
+const outputs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const d of outputs) Deno.removeSync(d, { recursive: true });
+});
 
 async function specOf(name: string, patch: Record<string, unknown> = {}) {
   const dir = posix.join(PORTED_ROOT, name);
   const json = { ...JSON.parse(await Deno.readTextFile(posix.join(dir, "spec.json"))), ...patch };
   const out = await Deno.makeTempDir({ prefix: "ws-report-" });
+  outputs.push(out);
   return { spec: { ...parseJobSpec(json, { baseDir: dir }), output: `${out}/model-0` }, dir, out };
 }
 

@@ -9,11 +9,19 @@ import { compareWithExpected, listScenarios, PORTED_ROOT } from "./_scenarios.ts
 async function run(name: string) {
   const s = listScenarios(PORTED_ROOT).find((x) => x.name === name)!;
   const out = await Deno.makeTempDir({ prefix: "ws-reads-" });
-  const spec = { ...parseJobSpec(s.spec, { baseDir: s.dir }), output: posix.join(out, "model-0") };
-  const store = recordingStore(new FileStore());
-  await runWarmStart(spec, { store });
-  assert.deepEqual(await compareWithExpected(s, spec.output), [], "values match TF");
-  return store.requests.filter((r) => r.op === "readRange" && r.location.includes("/old/")).length;
+  try {
+    const spec = {
+      ...parseJobSpec(s.spec, { baseDir: s.dir }),
+      output: posix.join(out, "model-0"),
+    };
+    const store = recordingStore(new FileStore());
+    await runWarmStart(spec, { store });
+    assert.deepEqual(await compareWithExpected(s, spec.output), [], "values match TF");
+    return store.requests.filter((r) => r.op === "readRange" && r.location.includes("/old/"))
+      .length;
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 }
 
 Deno.test("repartitioning across inner axes reads each OLD slice once per band, not per row", async () => {
